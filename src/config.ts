@@ -1,0 +1,173 @@
+// The server's configuration: every variable of ../shared/CONTRACT.md parsed once, before Fastify
+// exists, into one deep-frozen object. Nothing else in the tree reads process.env.
+import { Type, type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+export const JWT_ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const ConfigSchema = Type.Object({
+  production: Type.Boolean(),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  redisClusterNodes: Type.Optional(Type.Array(Type.Object({ host: Type.String(), port: Type.Integer() }), { minItems: 1 })),
+  redisPrefix: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^{}\\s]+$' }),
+  jwtAlg: Type.Union(JWT_ALGORITHMS.map((alg) => Type.Literal(alg))),
+  jwtKeysDir: Type.Optional(Type.String({ minLength: 1 })),
+  jwtIssuer: Type.String({ minLength: 1 }),
+  jwtAudience: Type.String({ minLength: 1 }),
+  accessTokenTtl: Type.Integer({ minimum: 1 }),
+  refreshIdleTtl: Type.Integer({ minimum: 1 }),
+  sessionMaxTtl: Type.Integer({ minimum: 1 }),
+  refreshReuseGrace: Type.Integer({ minimum: 0 }),
+  cookieSecure: Type.Boolean(),
+  cookieName: Type.String({ pattern: "^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$" }),
+  trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 1 }), Type.String()])),
+  rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  logLevel: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))),
+  loginMaxFailures: Type.Integer({ minimum: 1 }),
+  /** Worker processes for `npm run start:cluster`; 0 means one per CPU. */
+  workers: Type.Integer({ minimum: 0, maximum: 256 })
+})
+
+/** The parsed, frozen configuration. Times are whole seconds, as in the contract. */
+export type Config = Readonly<Static<typeof ConfigSchema>>
+
+/** A bad or unsafe configuration value; `message` is the one line start-up prints. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+function integer (env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}`)
+  }
+  return Number(raw)
+}
+
+function oneOf<T extends string> (env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected one of ${allowed.join(', ')}`)
+  }
+  return raw as T
+}
+
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw !== 'true' && raw !== 'false') {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: expected true or false`)
+  }
+  return raw === 'true'
+}
+
+function text (env: Env, name: string, fallback: string): string {
+  const raw = env[name]
+  return raw === undefined || raw === '' ? fallback : raw
+}
+
+function clusterNodes (raw: string | undefined): Array<{ host: string, port: number }> | undefined {
+  if (raw === undefined || raw === '') return undefined
+  return raw.split(',').map((entry) => {
+    const match = /^(.+):(\d{1,5})$/.exec(entry.trim())
+    if (match === null || Number(match[2]) > 65535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES entry ${JSON.stringify(entry)} is not valid: expected host:port,host:port,…`)
+    }
+    return { host: match[1] as string, port: Number(match[2]) }
+  })
+}
+
+// Fastify's trustProxy accepts true, a hop count, or addresses/CIDRs (RFC 7239 proxies we trust).
+function trustProxy (raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') return undefined
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) {
+    if (Number(raw) < 1) throw new ConfigError('TRUST_PROXY=0 is not valid: expected true, a hop count of at least 1, or a comma-separated list of addresses or CIDRs')
+    return Number(raw)
+  }
+  if (!/^[0-9A-Fa-f.:/,\s]+$/.test(raw)) {
+    throw new ConfigError(`TRUST_PROXY=${JSON.stringify(raw)} is not valid: expected true, a hop count, or a comma-separated list of addresses or CIDRs`)
+  }
+  return raw
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * Parses the environment into the server's configuration. Throws `ConfigError` with one line naming
+ * the first bad variable and what it accepts. Production (`NODE_ENV=production`) refuses the unsafe
+ * defaults that make the server easy to try: the embedded store, an ephemeral key, insecure cookies.
+ */
+export function loadConfig (env: Env = process.env): Config {
+  const cookieSecure = boolean(env, 'COOKIE_SECURE', true)
+  const config = {
+    production: env.NODE_ENV === 'production',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
+    redisPrefix: text(env, 'REDIS_PREFIX', 'auth:'),
+    jwtAlg: oneOf(env, 'JWT_ALG', 'EdDSA', JWT_ALGORITHMS),
+    jwtKeysDir: env.JWT_KEYS_DIR === '' ? undefined : env.JWT_KEYS_DIR,
+    jwtIssuer: text(env, 'JWT_ISSUER', 'http://localhost:3000'),
+    jwtAudience: text(env, 'JWT_AUDIENCE', 'api'),
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86400),
+    refreshIdleTtl: integer(env, 'REFRESH_IDLE_TTL', 1209600, 1),
+    sessionMaxTtl: integer(env, 'SESSION_MAX_TTL', 2592000, 1),
+    refreshReuseGrace: integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
+    cookieSecure,
+    cookieName: text(env, 'COOKIE_NAME', cookieSecure ? '__Secure-refresh_token' : 'refresh_token'),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120, 1),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1),
+    workers: integer(env, 'WORKERS', 0, 0, 256)
+  }
+  if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
+    throw new ConfigError(`REDIS_URL is not valid: expected redis://… or rediss://…`)
+  }
+  if (!/^[^{}\s]{1,64}$/.test(config.redisPrefix)) {
+    throw new ConfigError(`REDIS_PREFIX=${JSON.stringify(config.redisPrefix)} is not valid: expected 1 to 64 characters without spaces or braces (braces would break Redis Cluster hash tags)`)
+  }
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(config.cookieName)) {
+    throw new ConfigError(`COOKIE_NAME=${JSON.stringify(config.cookieName)} is not valid: expected an RFC 6265 cookie name (letters, digits and !#$%&'*+-.^_\`|~)`)
+  }
+  if (config.cookieName.startsWith('__Secure-') && !cookieSecure) {
+    throw new ConfigError('COOKIE_NAME starts with __Secure- but COOKIE_SECURE=false: browsers drop such cookies; choose another name or keep COOKIE_SECURE=true')
+  }
+  if (config.sessionMaxTtl < config.refreshIdleTtl) {
+    throw new ConfigError(`SESSION_MAX_TTL=${config.sessionMaxTtl} is not valid: it must be at least REFRESH_IDLE_TTL (${config.refreshIdleTtl})`)
+  }
+  if (config.production) refuseUnsafeProductionDefaults(config)
+  if (!Value.Check(ConfigSchema, config)) {
+    const first = Value.Errors(ConfigSchema, config)[0]
+    throw new ConfigError(`configuration is not valid: ${first?.instancePath ?? ''} ${first?.message ?? ''}`)
+  }
+  return deepFreeze(config)
+}
+
+function refuseUnsafeProductionDefaults (config: Static<typeof ConfigSchema>): void {
+  if (config.redisUrl === undefined && config.redisClusterNodes === undefined) {
+    throw new ConfigError('NODE_ENV=production needs REDIS_URL or REDIS_CLUSTER_NODES: the embedded store keeps sessions in one process and loses them on restart')
+  }
+  if (config.jwtKeysDir === undefined) {
+    throw new ConfigError('NODE_ENV=production needs JWT_KEYS_DIR: an ephemeral key would log everyone out at every restart and differ between instances')
+  }
+  if (!config.cookieSecure) {
+    throw new ConfigError('NODE_ENV=production refuses COOKIE_SECURE=false: refresh cookies must never travel over plain http')
+  }
+}

@@ -1,0 +1,152 @@
+// The one storage interface. Two implementations (redis-store.ts, memory-store.ts) pass one contract
+// suite (test/store/contract.ts). Conventions for every method:
+// - Times are milliseconds since the epoch; durations are milliseconds. Callers pass `now`, so the
+//   store never reads a clock of its own for decisions (the memory store's clock only drives expiry).
+// - Every method is atomic: on Redis each is one Lua script (one round trip) unless it says otherwise.
+// - Secrets never arrive here: the store sees hashes of refresh tokens and argon2 hashes of passwords.
+//   `successorBox` is the next token's secret masked with a key derived from the presented token,
+//   so the store alone cannot recover it (see src/domain/refresh-tokens.ts).
+// - A store that cannot answer (Redis down, frozen or timed out) rejects with StoreUnavailableError
+//   from src/errors.ts, and has then changed nothing a client could later observe as spent or issued.
+
+/** An account. `passwordHash` is an argon2id PHC string. */
+export interface UserRecord {
+  id: string
+  /** Normalised (NFKC, lower-case) username; unique. */
+  username: string
+  passwordHash: string
+  createdAt: number
+}
+
+/** What a session shows its owner (GET /auth/sessions) and what rotation needs to answer. */
+export interface SessionRecord {
+  id: string
+  userId: string
+  createdAt: number
+  lastUsedAt: number
+  /** min(lastUsedAt + idleTtl, createdAt + maxTtl): when the session ends unless refreshed. */
+  expiresAt: number
+  ip: string
+  userAgent: string
+}
+
+/** Why a session ended; part of the session-ended event gateways will follow. */
+export type SessionEndReason = 'logout' | 'logout-all' | 'reuse' | 'password-change' | 'revoked' | 'expired'
+
+export interface SessionEndedEvent {
+  userId: string
+  sessionId: string
+  reason: SessionEndReason
+}
+
+export interface CreateSessionInput {
+  userId: string
+  sessionId: string
+  /** Hash of the session's first refresh token (generation 1). */
+  tokenHash: string
+  now: number
+  idleTtlMs: number
+  maxTtlMs: number
+  ip: string
+  /** Already truncated by the caller. */
+  userAgent: string
+}
+
+export interface RotateRefreshTokenInput {
+  userId: string
+  sessionId: string
+  /** Generation written in the presented token (its MAC was already verified by the caller). */
+  generation: number
+  presentedHash: string
+  /** Hash of the successor the caller minted, installed only if the presented token is current. */
+  successorHash: string
+  successorBox: string
+  now: number
+  idleTtlMs: number
+  /** REFRESH_REUSE_GRACE in ms; 0 disables the grace replay. */
+  graceMs: number
+}
+
+/**
+ * - `rotated`: the presented token was current; the caller's successor is installed with
+ *   `generation` (= presented + 1) and the session's expiry slid forward.
+ * - `grace`: the presented token is the one spent by the latest rotation, within the grace window;
+ *   `successorBox` and `generation` rebuild the same successor. Nothing changes in the store.
+ * - `reused`: a genuine older token (generation below the current one, not a grace replay): the
+ *   session has been ended (reason `reuse`) and its current token no longer works.
+ * - `invalid`: no such live session, or a token that cannot be this session's (nothing changes).
+ */
+export type RotateRefreshTokenResult =
+  | { outcome: 'rotated', generation: number, session: SessionRecord }
+  | { outcome: 'grace', generation: number, successorBox: string, session: SessionRecord }
+  | { outcome: 'reused' }
+  | { outcome: 'invalid' }
+
+/** A fixed-window counter (rate limits, failed logins). */
+export interface CounterState {
+  count: number
+  /** When the window ends and the counter disappears. */
+  resetAt: number
+}
+
+export interface AuthStore {
+  // --- Accounts (the only records without a TTL) ------------------------------------------------
+
+  /**
+   * Registers `user` if `user.username` is free. Two concurrent calls with one username: exactly
+   * one gets `created`. On Redis Cluster this is two single-slot steps (claim the name, write the
+   * account); a claim left without an account by a crash is reclaimable, never a stuck name.
+   */
+  createUser (user: UserRecord): Promise<'created' | 'taken'>
+  findUserByUsername (username: string): Promise<UserRecord | null>
+  findUserById (userId: string): Promise<UserRecord | null>
+
+  /**
+   * Replaces the password hash, if it still is `previousPasswordHash` (so two racing changes cannot
+   * both win), and ends every session of the user except `keepSessionId` (reason
+   * `password-change`), atomically. Returns how many sessions ended, or -1 when the user is gone
+   * or the hash changed meanwhile (nothing was changed then).
+   */
+  changePassword (input: {
+    userId: string
+    previousPasswordHash: string
+    passwordHash: string
+    keepSessionId: string | null
+    now: number
+  }): Promise<number>
+
+  // --- Sessions -----------------------------------------------------------------------------------
+
+  /** Creates a session and its first refresh token hash; prunes ended sessions from the user's index. */
+  createSession (input: CreateSessionInput): Promise<SessionRecord>
+  /** Single-use rotation with grace replay and reuse detection: see RotateRefreshTokenResult. */
+  rotateRefreshToken (input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult>
+  /** Ends one session. Returns false when it was not a live session of `userId`. Idempotent. */
+  endSession (userId: string, sessionId: string, reason: SessionEndReason, now: number): Promise<boolean>
+  /** Ends every session of the user (reason `logout-all`). Returns how many ended. */
+  endAllSessions (userId: string, now: number): Promise<number>
+  /** The user's live sessions, oldest first; prunes ended ones from the index as it goes. */
+  listSessions (userId: string, now: number): Promise<SessionRecord[]>
+  /** One live session, or null (used to check that an access token's `sid` still lives). */
+  findSession (userId: string, sessionId: string, now: number): Promise<SessionRecord | null>
+
+  // --- Counters -----------------------------------------------------------------------------------
+
+  /** Adds one to the counter `key` (a fixed window of `windowMs` from its first hit). */
+  incrementCounter (key: string, windowMs: number, now: number): Promise<CounterState>
+  /** Reads a counter without changing it; count 0 when absent. */
+  readCounter (key: string, now: number): Promise<CounterState>
+  /** Removes a counter (for example a username's failed logins after a success from that IP). */
+  deleteCounter (key: string): Promise<void>
+
+  // --- Events and life cycle ----------------------------------------------------------------------
+
+  /**
+   * Follows session ends (every reason), including those other instances caused. Redis publishes
+   * them from inside the scripts that end sessions. Returns a function that stops following.
+   */
+  onSessionEnded (listener: (event: SessionEndedEvent) => void): () => void
+  /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
+  ping (): Promise<void>
+  close (): Promise<void>
+}

@@ -1,0 +1,45 @@
+// Password hashing with argon2id (RFC 9106) at OWASP's minimum parameters: m=19 MiB, t=2, p=1.
+// @node-rs/argon2 hashes on libuv's thread pool, so logins never block the event loop.
+import { randomBytes } from 'node:crypto'
+import { hash, verify, type Algorithm } from '@node-rs/argon2'
+
+export const ARGON2_OPTIONS = Object.freeze({
+  // Algorithm.Argon2id: a const enum, which isolated modules cannot read, so its value is spelled out.
+  algorithm: 2 as Algorithm,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1
+})
+
+export const PASSWORD_MIN_LENGTH = 8
+export const PASSWORD_MAX_LENGTH = 1024
+
+/** NFKC, nothing else: no trimming, no truncation (CONTRACT.md, "Usernames and passwords"). */
+export function normalisePassword (password: string): string | null {
+  const normalised = password.normalize('NFKC')
+  const length = [...normalised].length
+  return length >= PASSWORD_MIN_LENGTH && length <= PASSWORD_MAX_LENGTH ? normalised : null
+}
+
+export async function hashPassword (normalisedPassword: string): Promise<string> {
+  return await hash(normalisedPassword, ARGON2_OPTIONS)
+}
+
+export async function verifyPassword (passwordHash: string, normalisedPassword: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, normalisedPassword)
+  } catch {
+    return false
+  }
+}
+
+let dummyHash: Promise<string> | undefined
+
+/**
+ * A hash of a random password with the same parameters. Checking an unknown user's login against
+ * it costs the same work as a wrong password, so timing does not reveal which usernames exist.
+ */
+export async function dummyPasswordHash (): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(32).toString('base64url'))
+  return await dummyHash
+}

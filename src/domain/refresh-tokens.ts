@@ -1,0 +1,118 @@
+// Refresh tokens: opaque, 256 random bits, never a JWT (CONTRACT.md, "Refresh token transport").
+//
+// Layout (89 bytes, base64url after the "rt_" prefix that secret scanners can match):
+//   version(1) | macKeyTag(4) | userId(16) | sessionId(16) | generation(4, BE) | secret(32) | mac(16)
+// - userId/sessionId name the session's keys, so a refresh is one store round trip.
+// - generation counts rotations; with the MAC it lets the store tell a genuine spent token (lower
+//   generation: reuse, end the session) from a forgery naming a real session (invalid, harmless),
+//   with constant storage per session however many rotations happen.
+// - mac = HMAC-SHA256 under a key derived from a JWT key (src/domain/keys.ts), so forged tokens are
+//   refused without touching the store, and tokens keep working while their key stays configured.
+// The store keeps hash(token) only. The grace successor is kept as `box` = successor secret XOR
+// SHA-256("box" ‖ presented token): only someone presenting the just-spent token can open it, and
+// the store alone can read back no token.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+
+const PREFIX = 'rt_'
+const VERSION = 1
+const ID_BYTES = 16
+const SECRET_BYTES = 32
+const MAC_BYTES = 16
+const SIGNED_BYTES = 1 + 4 + ID_BYTES + ID_BYTES + 4 + SECRET_BYTES
+const TOKEN_BYTES = SIGNED_BYTES + MAC_BYTES
+/** Longest string worth decoding; anything longer is not one of ours. */
+export const REFRESH_TOKEN_MAX_LENGTH = PREFIX.length + Math.ceil(TOKEN_BYTES * 4 / 3)
+
+/** The MAC keys a key ring offers (src/domain/keys.ts). */
+export interface RefreshMacKeys {
+  refreshMacKey (tag: Buffer): Buffer | undefined
+  currentRefreshMac (): { tag: Buffer, key: Buffer }
+}
+
+export interface MintedRefreshToken {
+  token: string
+  /** What the store keeps: base64url of the first 128 bits of a domain-separated SHA-256. */
+  hash: string
+  secret: Buffer
+}
+
+export interface PresentedRefreshToken {
+  userId: string
+  sessionId: string
+  generation: number
+  hash: string
+  /** Opens the grace successor sealed against this token. */
+  boxKey: Buffer
+}
+
+/** A new random id: base64url of 16 random bytes (22 characters). */
+export function newId (): string {
+  return randomBytes(ID_BYTES).toString('base64url')
+}
+
+function idBytes (id: string): Buffer {
+  const bytes = Buffer.from(id, 'base64url')
+  if (bytes.length !== ID_BYTES || bytes.toString('base64url') !== id) throw new TypeError('not a Rotor id')
+  return bytes
+}
+
+function digest (label: string, token: Buffer): Buffer {
+  return createHash('sha256').update(label).update(token).digest()
+}
+
+function tokenHash (token: Buffer): string {
+  return digest('rotor/refresh-hash\0', token).subarray(0, 16).toString('base64url')
+}
+
+function mac (key: Buffer, signed: Buffer): Buffer {
+  return createHmac('sha256', key).update(signed).digest().subarray(0, MAC_BYTES)
+}
+
+export function mintRefreshToken (
+  keys: RefreshMacKeys,
+  session: { userId: string, sessionId: string, generation: number },
+  secret: Buffer = randomBytes(SECRET_BYTES)
+): MintedRefreshToken {
+  const { tag, key } = keys.currentRefreshMac()
+  const bytes = Buffer.alloc(TOKEN_BYTES)
+  bytes[0] = VERSION
+  tag.copy(bytes, 1, 0, 4)
+  idBytes(session.userId).copy(bytes, 5)
+  idBytes(session.sessionId).copy(bytes, 5 + ID_BYTES)
+  bytes.writeUInt32BE(session.generation, 5 + 2 * ID_BYTES)
+  secret.copy(bytes, 9 + 2 * ID_BYTES)
+  mac(key, bytes.subarray(0, SIGNED_BYTES)).copy(bytes, SIGNED_BYTES)
+  return { token: PREFIX + bytes.toString('base64url'), hash: tokenHash(bytes), secret }
+}
+
+/** Decodes and authenticates a presented token; null for anything we did not mint. */
+export function readRefreshToken (keys: RefreshMacKeys, token: string): PresentedRefreshToken | null {
+  if (token.length !== REFRESH_TOKEN_MAX_LENGTH || !token.startsWith(PREFIX)) return null
+  const bytes = Buffer.from(token.slice(PREFIX.length), 'base64url')
+  if (bytes.length !== TOKEN_BYTES || bytes[0] !== VERSION) return null
+  const key = keys.refreshMacKey(bytes.subarray(1, 5))
+  if (key === undefined) return null
+  if (!timingSafeEqual(mac(key, bytes.subarray(0, SIGNED_BYTES)), bytes.subarray(SIGNED_BYTES))) return null
+  return {
+    userId: bytes.subarray(5, 5 + ID_BYTES).toString('base64url'),
+    sessionId: bytes.subarray(5 + ID_BYTES, 5 + 2 * ID_BYTES).toString('base64url'),
+    generation: bytes.readUInt32BE(5 + 2 * ID_BYTES),
+    hash: tokenHash(bytes),
+    boxKey: digest('rotor/refresh-box\0', bytes)
+  }
+}
+
+function xor (a: Buffer, b: Buffer): Buffer {
+  const out = Buffer.alloc(SECRET_BYTES)
+  for (let i = 0; i < SECRET_BYTES; i++) out[i] = (a[i] as number) ^ (b[i] as number)
+  return out
+}
+
+/** Masks a successor's secret with the presented token's box key, for the store to keep. */
+export function sealSuccessor (secret: Buffer, boxKey: Buffer): string {
+  return xor(secret, boxKey).toString('base64url')
+}
+
+export function openSuccessor (box: string, boxKey: Buffer): Buffer {
+  return xor(Buffer.from(box, 'base64url'), boxKey)
+}

@@ -1,0 +1,98 @@
+// Sessions: login starts one, every refresh rotates its refresh token (single use, with a grace
+// replay for retries), reuse of a spent token ends it. Plain TypeScript: the routes adapt it to HTTP.
+import type { Config } from '../config.js'
+import { RefreshInvalidError, RefreshReusedError } from '../errors.js'
+import type { AuthStore, SessionEndReason } from '../store/types.js'
+import {
+  mintRefreshToken, newId, openSuccessor, readRefreshToken, sealSuccessor, type RefreshMacKeys
+} from './refresh-tokens.js'
+
+/** Longest user agent kept with a session; the rest is cut so a session stays small. */
+export const USER_AGENT_MAX_LENGTH = 200
+
+export interface SessionDeps {
+  store: AuthStore
+  keys: RefreshMacKeys
+  config: Pick<Config, 'refreshIdleTtl' | 'sessionMaxTtl' | 'refreshReuseGrace'>
+  now: () => number
+}
+
+/** A live session and the refresh token that continues it. */
+export interface IssuedRefreshToken {
+  userId: string
+  sessionId: string
+  refreshToken: string
+  /** When the session ends unless refreshed (ms since the epoch). */
+  expiresAt: number
+  /** Set on the refresh path: 'rotated' or a 'grace' replay of the same successor. */
+  outcome?: 'rotated' | 'grace'
+}
+
+export async function startSession (
+  deps: SessionDeps,
+  client: { userId: string, ip: string, userAgent: string }
+): Promise<IssuedRefreshToken> {
+  const sessionId = newId()
+  const first = mintRefreshToken(deps.keys, { userId: client.userId, sessionId, generation: 1 })
+  const session = await deps.store.createSession({
+    userId: client.userId,
+    sessionId,
+    tokenHash: first.hash,
+    now: deps.now(),
+    idleTtlMs: deps.config.refreshIdleTtl * 1000,
+    maxTtlMs: deps.config.sessionMaxTtl * 1000,
+    ip: client.ip,
+    userAgent: client.userAgent.slice(0, USER_AGENT_MAX_LENGTH)
+  })
+  return { userId: client.userId, sessionId, refreshToken: first.token, expiresAt: session.expiresAt }
+}
+
+/**
+ * Spends `presented` and returns its successor. Throws RefreshInvalidError for anything that is not
+ * a live session's token and RefreshReusedError (after the store ended the session) for a spent one.
+ */
+export async function rotateSession (deps: SessionDeps, presented: string): Promise<IssuedRefreshToken> {
+  const token = readRefreshToken(deps.keys, presented)
+  if (token === null) throw new RefreshInvalidError()
+  const { userId, sessionId, generation } = token
+  const successor = mintRefreshToken(deps.keys, { userId, sessionId, generation: generation + 1 })
+  const result = await deps.store.rotateRefreshToken({
+    userId,
+    sessionId,
+    generation,
+    presentedHash: token.hash,
+    successorHash: successor.hash,
+    successorBox: sealSuccessor(successor.secret, token.boxKey),
+    now: deps.now(),
+    idleTtlMs: deps.config.refreshIdleTtl * 1000,
+    graceMs: deps.config.refreshReuseGrace * 1000
+  })
+  switch (result.outcome) {
+    case 'rotated':
+      return { userId, sessionId, refreshToken: successor.token, expiresAt: result.session.expiresAt, outcome: 'rotated' }
+    case 'grace': {
+      // The same successor again: same ids, generation and secret give the same token.
+      const replay = mintRefreshToken(deps.keys, { userId, sessionId, generation: result.generation }, openSuccessor(result.successorBox, token.boxKey))
+      return { userId, sessionId, refreshToken: replay.token, expiresAt: result.session.expiresAt, outcome: 'grace' }
+    }
+    case 'reused':
+      throw Object.assign(new RefreshReusedError(), { userId, sessionId })
+    default:
+      throw new RefreshInvalidError()
+  }
+}
+
+/**
+ * Ends the session a refresh token belongs to (logout). Any genuine token of the session will do,
+ * spent or current: either way its holder wants it over. Returns the ended session, if there was one.
+ */
+export async function endSessionByRefreshToken (
+  deps: SessionDeps,
+  presented: string,
+  reason: SessionEndReason = 'logout'
+): Promise<{ userId: string, sessionId: string } | null> {
+  const token = readRefreshToken(deps.keys, presented)
+  if (token === null) return null
+  const ended = await deps.store.endSession(token.userId, token.sessionId, reason, deps.now())
+  return ended ? { userId: token.userId, sessionId: token.sessionId } : null
+}

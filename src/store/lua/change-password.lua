@@ -1,0 +1,48 @@
+--[[
+  Replaces a user's password hash if it is still the one the caller checked, and ends every
+  other session of the user (reason 'password-change'), atomically.
+
+  Input:
+    KEYS[1] account hash        <p>{userId}:user
+    KEYS[2] session index       <p>{userId}:sessions
+    KEYS[3] session key prefix  <p>{userId}:s: (same hash tag, so same slot as every session key)
+
+    ARGV[1] userId
+    ARGV[2] previousPasswordHash
+    ARGV[3] passwordHash
+    ARGV[4] keepSessionId       '' to end every session
+    ARGV[5] now                 ms epoch, the caller's clock
+    ARGV[6] channel             session-ended channel
+    ARGV[7] deadlineMs          Redis-clock ms epoch after which the script must change nothing
+
+  Output:
+    how many sessions ended, -1 when the account is gone or its hash changed meanwhile (nothing
+    changed then), or the error reply "ROTOR_STALE ..." when run after the deadline.
+]]
+local time = redis.call('TIME')
+if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(ARGV[7]) then
+  return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
+end
+
+local userKey, indexKey, sessionKeyPrefix = KEYS[1], KEYS[2], KEYS[3]
+local userId, keepSessionId, now, channel = ARGV[1], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+
+if redis.call('HGET', userKey, 'passwordHash') ~= ARGV[2] then return -1 end
+redis.call('HSET', userKey, 'passwordHash', ARGV[3])
+
+redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
+
+local ended = 0
+for _, sessionId in ipairs(redis.call('ZRANGE', indexKey, 0, -1)) do
+  if sessionId ~= keepSessionId then
+    redis.call('ZREM', indexKey, sessionId)
+    if redis.call('DEL', sessionKeyPrefix .. sessionId) == 1 then
+      ended = ended + 1
+      redis.call('PUBLISH', channel, cjson.encode({ userId = userId, sessionId = sessionId, reason = 'password-change' }))
+    end
+  end
+end
+
+local latest = redis.call('ZRANGE', indexKey, -1, -1, 'WITHSCORES')
+if latest[2] then redis.call('PEXPIREAT', indexKey, latest[2]) end
+return ended

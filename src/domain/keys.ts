@@ -1,0 +1,234 @@
+// The signing and verification keys of access tokens, read from JWT_KEYS_DIR (or one ephemeral key),
+// and the refresh-token MAC keys derived from them.
+// Rotation: add a newer file (the last name in byte order signs, so name keys by date) and reload.
+// Keep the old file for the overlap: at least REFRESH_IDLE_TTL (refresh tokens MAC'd under it keep
+// working until their session next refreshes), and never less than ACCESS_TOKEN_TTL + 5 minutes
+// (its access tokens must expire, and the JWKS max-age of src/routes/jwks.ts must pass).
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, hkdfSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto'
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join, parse } from 'node:path'
+import { ConfigError, type Config, type JwtAlgorithm } from '../config.js'
+
+/** A key as fast-jwt takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
+export interface JwtKey {
+  kid: string
+  key: string | Buffer
+}
+
+/** One public key of the JWKS (RFC 7517 §4): never any private member. */
+export interface PublicJwk {
+  kty: string
+  kid: string
+  alg: JwtAlgorithm
+  use: 'sig'
+  crv?: string
+  x?: string
+  y?: string
+  n?: string
+  e?: string
+}
+
+export interface KeyRing {
+  /** JWT_ALG: the only algorithm signed and accepted. */
+  readonly alg: JwtAlgorithm
+  /** Bumped by every successful reload(), so holders of derived state (verified-token caches) drop it. */
+  readonly version: number
+  /** The kid that signs new tokens: the last in byte order. */
+  readonly signingKid: string
+  readonly signingKey: JwtKey
+  /** The key that verifies tokens of `kid`, or undefined when no such kid is in the ring. */
+  verificationKey (kid: string): JwtKey | undefined
+  /** The public keys, ready to serve as /.well-known/jwks.json; empty for HS256 (a secret is never published). */
+  jwks (): { keys: PublicJwk[] }
+  /** Re-reads JWT_KEYS_DIR; on any error throws and keeps the current keys. No-op for an ephemeral key. */
+  reload (): Promise<void>
+  /** The refresh-token MAC key of the kid whose tag is `tag` (4 bytes), if that kid is still in the ring. */
+  refreshMacKey (tag: Buffer): Buffer | undefined
+  /** The tag and MAC key of the signing kid: what new refresh tokens are MAC'd with. */
+  currentRefreshMac (): { tag: Buffer, key: Buffer }
+}
+
+interface KeyEntry {
+  kid: string
+  signingKey: JwtKey
+  verificationKey: JwtKey
+  jwk: PublicJwk | undefined
+  macTag: Buffer
+  macKey: Buffer
+}
+
+interface RingState {
+  entries: Map<string, KeyEntry>
+  signing: KeyEntry
+  jwks: { keys: PublicJwk[] }
+  macKeys: Map<number, Buffer>
+}
+
+const MIN_HS256_SECRET_BYTES = 32
+const MIN_RSA_BITS = 2048
+const MAX_KEY_FILE_BYTES = 64 * 1024
+const NEEDS: Record<JwtAlgorithm, string> = {
+  EdDSA: 'an Ed25519 PEM private key',
+  ES256: 'a P-256 (prime256v1) PEM private key',
+  RS256: `an RSA PEM private key of at least ${MIN_RSA_BITS} bits`,
+  HS256: `a file named *.key of at least ${MIN_HS256_SECRET_BYTES} random bytes`
+}
+
+/** The refresh-token MAC tag of a kid: the first 4 bytes of SHA-256(kid). */
+export function refreshMacTag (kid: string): Buffer {
+  return createHash('sha256').update(kid).digest().subarray(0, 4)
+}
+
+function entryFor (alg: JwtAlgorithm, kid: string, material: KeyObject | Buffer): KeyEntry {
+  const macTag = refreshMacTag(kid)
+  if (Buffer.isBuffer(material)) {
+    const macKey = Buffer.from(hkdfSync('sha256', material, 'rotor', 'refresh-token-mac', 32))
+    return { kid, signingKey: { kid, key: material }, verificationKey: { kid, key: material }, jwk: undefined, macTag, macKey }
+  }
+  const pkcs8 = material.export({ type: 'pkcs8', format: 'der' })
+  const macKey = Buffer.from(hkdfSync('sha256', pkcs8, 'rotor', 'refresh-token-mac', 32))
+  const publicKey = createPublicKey(material)
+  const exported = publicKey.export({ format: 'jwk' })
+  // Copy member by member: whatever export() returns, only public members can reach the JWKS.
+  const jwk: PublicJwk = { kty: String(exported.kty), kid, alg, use: 'sig' }
+  for (const member of ['crv', 'x', 'y', 'n', 'e'] as const) {
+    if (typeof exported[member] === 'string') jwk[member] = exported[member]
+  }
+  return {
+    kid,
+    signingKey: { kid, key: material.export({ type: 'pkcs8', format: 'pem' }) as string },
+    verificationKey: { kid, key: publicKey.export({ type: 'spki', format: 'pem' }) as string },
+    jwk,
+    macTag,
+    macKey
+  }
+}
+
+function keyTypeMismatch (alg: JwtAlgorithm, key: KeyObject): string | undefined {
+  const type = key.asymmetricKeyType
+  const details = key.asymmetricKeyDetails
+  if (alg === 'EdDSA' && type === 'ed25519') return undefined
+  if (alg === 'ES256' && type === 'ec' && details?.namedCurve === 'prime256v1') return undefined
+  if (alg === 'RS256' && type === 'rsa' && (details?.modulusLength ?? 0) >= MIN_RSA_BITS) return undefined
+  const described = type === 'ec' ? `EC ${details?.namedCurve ?? ''}` : type === 'rsa' ? `RSA ${details?.modulusLength ?? '?'}-bit` : String(type)
+  return `holds a key of type ${described}, but JWT_ALG=${alg} needs ${NEEDS[alg]}`
+}
+
+/** Parses one key file's bytes; throws ConfigError naming the file when it does not fit `alg`. */
+function parseKeyFile (alg: JwtAlgorithm, fileName: string, bytes: Buffer): KeyObject | Buffer {
+  const where = `JWT_KEYS_DIR file ${JSON.stringify(fileName)}`
+  const looksLikePem = bytes.subarray(0, 64).toString('latin1').includes('-----BEGIN')
+  if (alg === 'HS256') {
+    if (!fileName.endsWith('.key')) throw new ConfigError(`${where} is not valid: JWT_ALG=HS256 takes only secret files named *.key`)
+    if (looksLikePem) throw new ConfigError(`${where} holds a PEM key, but JWT_ALG=HS256 needs ${NEEDS.HS256}`)
+    if (bytes.length < MIN_HS256_SECRET_BYTES) {
+      throw new ConfigError(`${where} holds ${bytes.length} bytes: an HS256 secret needs at least ${MIN_HS256_SECRET_BYTES} random bytes`)
+    }
+    return bytes
+  }
+  let key: KeyObject
+  try {
+    key = createPrivateKey({ key: bytes, format: 'pem' })
+  } catch {
+    throw new ConfigError(`${where} is not an unencrypted PEM private key: JWT_ALG=${alg} needs ${NEEDS[alg]}`)
+  }
+  const mismatch = keyTypeMismatch(alg, key)
+  if (mismatch !== undefined) throw new ConfigError(`${where} ${mismatch}`)
+  return key
+}
+
+async function readKeyDir (alg: JwtAlgorithm, dir: string): Promise<Map<string, KeyEntry>> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    throw new ConfigError(`JWT_KEYS_DIR=${JSON.stringify(dir)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+  }
+  const entries = new Map<string, KeyEntry>()
+  // Hidden names are skipped: Kubernetes secret volumes keep `..data` links beside the key files.
+  for (const fileName of names.filter((name) => !name.startsWith('.'))) {
+    const path = join(dir, fileName)
+    const info = await stat(path)
+    if (!info.isFile()) continue
+    if (info.size > MAX_KEY_FILE_BYTES) throw new ConfigError(`JWT_KEYS_DIR file ${JSON.stringify(fileName)} is too large to be a key`)
+    const kid = parse(fileName).name
+    if (entries.has(kid)) throw new ConfigError(`JWT_KEYS_DIR holds two files for kid ${JSON.stringify(kid)}: keep one`)
+    entries.set(kid, entryFor(alg, kid, parseKeyFile(alg, fileName, await readFile(path))))
+  }
+  if (entries.size === 0) throw new ConfigError(`JWT_KEYS_DIR=${JSON.stringify(dir)} holds no key: JWT_ALG=${alg} needs ${NEEDS[alg]}`)
+  return entries
+}
+
+function ringState (alg: JwtAlgorithm, entries: Map<string, KeyEntry>): RingState {
+  const kids = [...entries.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  const macKeys = new Map<number, Buffer>()
+  for (const entry of entries.values()) {
+    const tag = entry.macTag.readUInt32BE(0)
+    if (macKeys.has(tag)) throw new ConfigError(`JWT_KEYS_DIR kid ${JSON.stringify(entry.kid)} has the same refresh MAC tag as another kid: rename one`)
+    macKeys.set(tag, entry.macKey)
+  }
+  const keys = alg === 'HS256' ? [] : kids.map((kid) => entries.get(kid)?.jwk).filter((jwk) => jwk !== undefined)
+  for (const jwk of keys) Object.freeze(jwk)
+  const jwks = Object.freeze({ keys: Object.freeze(keys) as PublicJwk[] })
+  return { entries, signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, macKeys }
+}
+
+/** Fresh key material for `alg`: a PKCS8 PEM private key, or 32 random bytes for HS256. */
+export async function generateKeyMaterial (alg: JwtAlgorithm): Promise<string | Buffer> {
+  if (alg === 'HS256') return randomBytes(MIN_HS256_SECRET_BYTES)
+  const encoding = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const
+  return await new Promise<string>((resolve, reject) => {
+    const done = (error: Error | null, _publicKey: string, privateKey: string): void => { if (error === null) resolve(privateKey); else reject(error) }
+    if (alg === 'EdDSA') generateKeyPair('ed25519', encoding, done)
+    else if (alg === 'ES256') generateKeyPair('ec', { namedCurve: 'P-256', ...encoding }, done)
+    else generateKeyPair('rsa', { modulusLength: MIN_RSA_BITS, ...encoding }, done)
+  })
+}
+
+/**
+ * Writes a new key file for `alg` into `dir` (`<kid>.pem`, or `<kid>.key` for HS256), readable by its
+ * owner only, never overwriting. The default kid is the UTC time, so a newer key sorts last and signs.
+ * Returns the file's path.
+ */
+export async function generateKeyFile (alg: JwtAlgorithm, dir: string, kid = new Date().toISOString().replace(/[-:]|\.\d+/g, '')): Promise<string> {
+  const path = join(dir, `${kid}${alg === 'HS256' ? '.key' : '.pem'}`)
+  await writeFile(path, await generateKeyMaterial(alg), { mode: 0o600, flag: 'wx' })
+  return path
+}
+
+async function ephemeralEntries (alg: JwtAlgorithm): Promise<Map<string, KeyEntry>> {
+  const kid = `ephemeral-${randomUUID()}`
+  const material = await generateKeyMaterial(alg)
+  const parsed = Buffer.isBuffer(material) ? material : createPrivateKey(material)
+  return new Map([[kid, entryFor(alg, kid, parsed)]])
+}
+
+/**
+ * Loads the keys JWT_KEYS_DIR names, or makes one ephemeral key of JWT_ALG when it is unset. A file
+ * that is not a key of JWT_ALG (or an HS256 secret under 32 bytes) stops start-up with a ConfigError
+ * naming it.
+ */
+export async function loadKeyRing (config: Pick<Config, 'jwtAlg' | 'jwtKeysDir'>): Promise<KeyRing> {
+  const { jwtAlg: alg, jwtKeysDir: dir } = config
+  let state = ringState(alg, dir === undefined ? await ephemeralEntries(alg) : await readKeyDir(alg, dir))
+  let version = 1
+  return {
+    alg,
+    get version () { return version },
+    get signingKid () { return state.signing.kid },
+    get signingKey () { return state.signing.signingKey },
+    verificationKey: (kid) => state.entries.get(kid)?.verificationKey,
+    jwks: () => state.jwks,
+    async reload () {
+      if (dir === undefined) return
+      state = ringState(alg, await readKeyDir(alg, dir))
+      version += 1
+    },
+    // Copies, so no caller can alter the ring's own bytes.
+    refreshMacKey (tag) {
+      const key = tag.length === 4 ? state.macKeys.get(tag.readUInt32BE(0)) : undefined
+      return key === undefined ? undefined : Buffer.from(key)
+    },
+    currentRefreshMac: () => ({ tag: Buffer.from(state.signing.macTag), key: Buffer.from(state.signing.macKey) })
+  }
+}

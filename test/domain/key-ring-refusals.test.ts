@@ -14,17 +14,21 @@ interface Case {
   message: RegExp
 }
 
-const pkcs8 = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const
-const ed25519 = generateKeyPairSync('ed25519', pkcs8)
-const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384', ...pkcs8 }).privateKey
-const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024, ...pkcs8 }).privateKey
-const ed448 = generateKeyPairSync('ed448', pkcs8).privateKey
+const pem = { format: 'pem' } as const
+function keyPair (type: 'ed25519' | 'ed448' | 'ec' | 'rsa', options: { namedCurve?: string, modulusLength?: number } = {}): { privateKey: string, publicKey: string } {
+  const pair = generateKeyPairSync(type as 'ec', { namedCurve: 'P-256', ...options } as { namedCurve: string })
+  return { privateKey: pair.privateKey.export({ type: 'pkcs8', ...pem }) as string, publicKey: pair.publicKey.export({ type: 'spki', ...pem }) as string }
+}
+const ed25519 = keyPair('ed25519')
+const p384 = keyPair('ec', { namedCurve: 'P-384' }).privateKey
+const rsa1024 = keyPair('rsa', { modulusLength: 1024 }).privateKey
+const ed448 = keyPair('ed448').privateKey
 
 const cases: Case[] = [
   { name: 'an HS256 secret under 32 bytes', alg: 'HS256', files: { 'short.key': randomBytes(31) }, message: /^JWT_KEYS_DIR file "short\.key" holds 31 bytes: an HS256 secret needs at least 32 random bytes$/ },
   { name: 'a PEM key where HS256 wants a secret', alg: 'HS256', files: { 'k.key': ed25519.privateKey }, message: /"k\.key" holds a PEM key, but JWT_ALG=HS256/ },
   { name: 'an HS256 secret not named *.key', alg: 'HS256', files: { 'secret.bin': randomBytes(32) }, message: /"secret\.bin".*named \*\.key/ },
-  { name: 'an ES256 key under EdDSA', alg: 'EdDSA', files: { 'k.pem': generateKeyPairSync('ec', { namedCurve: 'P-256', ...pkcs8 }).privateKey }, message: /"k\.pem" holds a key of type EC prime256v1, but JWT_ALG=EdDSA needs an Ed25519 PEM private key/ },
+  { name: 'an ES256 key under EdDSA', alg: 'EdDSA', files: { 'k.pem': keyPair('ec').privateKey }, message: /"k\.pem" holds a key of type EC prime256v1, but JWT_ALG=EdDSA needs an Ed25519 PEM private key/ },
   { name: 'an Ed448 key under EdDSA', alg: 'EdDSA', files: { 'k.pem': ed448 }, message: /"k\.pem" holds a key of type ed448,/ },
   { name: 'a P-384 key under ES256', alg: 'ES256', files: { 'k.pem': p384 }, message: /"k\.pem" holds a key of type EC secp384r1, but JWT_ALG=ES256/ },
   { name: 'an Ed25519 key under RS256', alg: 'RS256', files: { 'k.pem': ed25519.privateKey }, message: /"k\.pem" holds a key of type ed25519, but JWT_ALG=RS256/ },

@@ -1,0 +1,40 @@
+// The session store: Redis (or Redis Cluster) when configured, else the embedded in-process store
+// for trying the server out. Decorates `fastify.store`; closes what it opened on shutdown.
+import fp from 'fastify-plugin'
+import type { Config } from '../src/config.js'
+import { createMemoryStore } from '../src/store/memory-store.js'
+import { createRedisStore } from '../src/store/redis-store.js'
+import type { AuthStore } from '../src/store/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: AuthStore
+  }
+}
+
+export interface StorePluginOptions {
+  config: Config
+  /** A store the caller owns (and closes); when absent the plugin opens one from the config. */
+  store?: AuthStore | undefined
+}
+
+export function openStore (config: Config): AuthStore {
+  if (config.redisClusterNodes !== undefined) {
+    return createRedisStore({ clusterNodes: [...config.redisClusterNodes], prefix: config.redisPrefix })
+  }
+  if (config.redisUrl !== undefined) {
+    return createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix })
+  }
+  return createMemoryStore()
+}
+
+export default fp<StorePluginOptions>(async function storePlugin (fastify, options) {
+  const store = options.store ?? openStore(options.config)
+  fastify.decorate('store', store)
+  if (options.store === undefined) {
+    fastify.addHook('onClose', async () => { await store.close() })
+  }
+  if (options.config.redisUrl === undefined && options.config.redisClusterNodes === undefined && options.store === undefined) {
+    fastify.log.warn('no REDIS_URL: sessions live in this process only and end when it stops (fine for trying Rotor out)')
+  }
+}, { name: 'store' })

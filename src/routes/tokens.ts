@@ -1,0 +1,62 @@
+// Refresh and logout: the two routes that take a refresh token (cookie or body).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { RefreshMissingError } from '../errors.js'
+import { endSessionByRefreshToken, rotateSession } from '../domain/sessions.js'
+import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/common.js'
+import { DEFAULT_SCOPE } from './accounts.js'
+
+// Cookie clients send no body at all; body clients send {refreshToken}.
+const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
+
+const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const sessionDeps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now }
+
+  fastify.post('/auth/refresh', {
+    schema: { body: OptionalRefreshBody, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } }
+  }, async (request, reply) => {
+    const presented = request.presentedRefreshToken()
+    if (presented === null) throw new RefreshMissingError()
+    let issued
+    try {
+      issued = await rotateSession(sessionDeps, presented.token)
+    } catch (error) {
+      const { userId, sessionId, code } = error as { userId?: string, sessionId?: string, code?: string }
+      if (code === 'AUTH_REFRESH_REUSED') request.log.warn({ event: 'refresh-reuse-detected', userId, sessionId }, 'refresh token reuse: session ended')
+      if (presented.via === 'cookie') reply.clearRefreshCookie()
+      throw error
+    }
+    const { userId, sessionId } = issued
+    request.log.info({ event: issued.outcome === 'grace' ? 'refresh-grace-replay' : 'refresh', userId, sessionId }, 'refresh')
+    const access = fastify.accessTokens.sign({ userId, sessionId, scope: DEFAULT_SCOPE })
+    const body = { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn }
+    if (presented.via === 'body') return { ...body, refreshToken: issued.refreshToken }
+    reply.setRefreshCookie(issued.refreshToken, issued.expiresAt, fastify.now())
+    return body
+  })
+
+  // Idempotent: an unknown or already-ended token still answers 204 and clears the cookie.
+  fastify.post('/auth/logout', {
+    schema: { body: OptionalRefreshBody, response: { 204: Type.Null(), '4xx': ErrorSchema, 503: ErrorSchema } },
+    config: { bearer: 'optional' }
+  }, async (request, reply) => {
+    const presented = request.presentedRefreshToken()
+    if (presented !== null) {
+      const ended = await endSessionByRefreshToken(sessionDeps, presented.token)
+      if (ended !== null) request.log.info({ event: 'logout', ...ended }, 'logout')
+    } else if (request.headers.authorization !== undefined) {
+      await new Promise<void>((resolve, reject) => {
+        fastify.authenticate(request, reply, (error) => { if (error) reject(error); else resolve() })
+      })
+      const { userId, sessionId } = request.auth
+      if (await fastify.store.endSession(userId, sessionId, 'logout', fastify.now())) {
+        request.log.info({ event: 'logout', userId, sessionId }, 'logout')
+      }
+    } else {
+      throw new RefreshMissingError()
+    }
+    return await reply.clearRefreshCookie().code(204).send(null)
+  })
+}
+
+export default tokenRoutes

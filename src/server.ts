@@ -1,0 +1,37 @@
+// Entry point: parse the configuration, build the app, listen, and shut down gracefully. SIGTERM or
+// SIGINT stop accepting connections, let in-flight requests finish, then close the store.
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+
+/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000
+
+function configOrExit (): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`rotor: ${error.message}`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw error
+  }
+}
+
+export async function startServer (config: Config): Promise<void> {
+  const app = await buildApp(config)
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
+    else app.log.info({ signal }, 'shutting down: draining requests')
+    await app.close()
+  })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    app.log.error({ err: error }, `could not listen on ${config.host}:${config.port}: is another process using it? set PORT to choose another`)
+    process.exit(1)
+  }
+}
+
+await startServer(configOrExit())

@@ -1,0 +1,256 @@
+// Access tokens (../shared/CONTRACT.md, "Access tokens"; RFC 9068 JWT profile): what they hold, how
+// they are signed, and the one verification path every bearer route goes through.
+//
+// Who does what: fast-jwt (created here, framework-free) does the cryptography — strict base64url
+// decoding, the algorithm allow-list of JWT_ALG only, the signature, and refusing any `crit`
+// (RFC 7515 §4.1.11). This file states the contract's policy once, in order: header rules before
+// any key is chosen, claim types and values, then times against the injected clock (fast-jwt's own
+// time checks are off because they read Date.now, which tests and replays cannot move).
+// @fastify/jwt is deliberately not registered: its request.jwtVerify would be a second, weaker
+// verification path, and its signer is bound to one key at registration, so reload() could not rotate it.
+import { randomUUID } from 'node:crypto'
+import { createSigner, createVerifier } from 'fast-jwt'
+import type { Config } from '../config.js'
+import { TokenExpiredError, TokenInvalidError } from '../errors.js'
+import type { KeyRing } from './keys.js'
+
+/** The `typ` header of every access token (RFC 9068 §2.1), compared exactly. */
+export const ACCESS_TOKEN_TYP = 'at+jwt'
+/** The contract's clock leeway: at most 5 seconds, on exp, nbf and iat alike. */
+export const CLOCK_LEEWAY_MS = 5_000
+/** Longer tokens are refused before any parsing (ours are well under 1 kB). */
+export const MAX_ACCESS_TOKEN_LENGTH = 8 * 1024
+/** Verified tokens kept by default; each entry is the token string and its frozen claims. */
+export const DEFAULT_VERIFIED_CACHE_SIZE = 10_000
+
+export interface AccessTokenClaims {
+  iss: string
+  aud: string
+  /** The user id (never the username). */
+  sub: string
+  iat: number
+  nbf: number
+  exp: number
+  jti: string
+  /** The session id. */
+  sid: string
+  /** Space-separated scopes. */
+  scope: string
+}
+
+export interface AccessTokenSubject {
+  userId: string
+  sessionId: string
+  scope: string
+}
+
+export interface SignedAccessToken {
+  token: string
+  /** Seconds until `exp` (ACCESS_TOKEN_TTL), as the login and refresh bodies answer it. */
+  expiresIn: number
+  claims: AccessTokenClaims
+}
+
+/**
+ * Decides, on every verification (cached or not), whether the token's session has ended. The later
+ * revocation issue plugs in a check fed by AuthStore.onSessionEnded; until then nothing is revoked.
+ * Must be synchronous and cheap: it runs on the hot path.
+ */
+export type SessionRevocationCheck = (claims: AccessTokenClaims) => boolean
+
+export interface AccessTokens {
+  sign (subject: AccessTokenSubject): SignedAccessToken
+  /** The token's claims, frozen; throws TokenInvalidError, or TokenExpiredError past `exp` (+ leeway). */
+  verify (token: string): AccessTokenClaims
+  /** Installs the session-revocation hook (see SessionRevocationCheck). */
+  setSessionRevocationCheck (check: SessionRevocationCheck): void
+}
+
+export interface AccessTokensOptions {
+  keyRing: KeyRing
+  config: Pick<Config, 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtl'>
+  /** ms since the epoch. */
+  now: () => number
+  cacheSize?: number
+}
+
+type AccessTokenConfig = AccessTokensOptions['config']
+
+/** The claims of a new access token issued at `now` (ms since the epoch). */
+export function accessTokenClaims (subject: AccessTokenSubject, config: AccessTokenConfig, now: number): AccessTokenClaims {
+  if (subject.userId === '' || subject.sessionId === '' || subject.scope === '') {
+    throw new TypeError('an access token needs a non-empty userId, sessionId and scope')
+  }
+  const iat = Math.floor(now / 1000)
+  return {
+    iss: config.jwtIssuer,
+    aud: config.jwtAudience,
+    sub: subject.userId,
+    iat,
+    nbf: iat,
+    exp: iat + config.accessTokenTtl,
+    jti: randomUUID(),
+    sid: subject.sessionId,
+    scope: subject.scope
+  }
+}
+
+function invalid (reason: string): InstanceType<typeof TokenInvalidError> {
+  return new TokenInvalidError({ cause: new Error(reason) })
+}
+
+const JWS_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+// Headers that would let a token choose its own verification key (RFC 8725 §3.10, §2.6).
+const KEY_SOURCE_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const
+const STRING_CLAIMS = ['sub', 'sid', 'jti', 'scope'] as const
+const TIME_CLAIMS = ['iat', 'nbf', 'exp'] as const
+
+/** The header's kid if the header obeys every rule; throws TokenInvalidError otherwise. */
+function checkedKid (token: string, alg: string): string {
+  if (!JWS_SEGMENTS.test(token)) throw invalid('not a compact JWS')
+  let header: unknown
+  try {
+    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
+  } catch {
+    throw invalid('header is not JSON')
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw invalid('header is not an object')
+  const fields = header as Record<string, unknown>
+  // Exact, case-sensitive: "none", "None", another family and a public key used as an HMAC secret all fail here.
+  if (fields.alg !== alg) throw invalid('alg is not JWT_ALG')
+  if (fields.typ !== ACCESS_TOKEN_TYP) throw invalid('typ is not at+jwt')
+  if (Object.hasOwn(fields, 'crit')) throw invalid('crit header')
+  for (const name of KEY_SOURCE_HEADERS) if (Object.hasOwn(fields, name)) throw invalid(`${name} header`)
+  if (typeof fields.kid !== 'string') throw invalid('kid missing')
+  return fields.kid
+}
+
+/** Checks the payload fast-jwt authenticated; returns exactly the contract's claims. */
+function checkedClaims (payload: Record<string, unknown>, config: AccessTokenConfig, now: number): AccessTokenClaims {
+  // Exact strings: an `aud` array is refused even if it holds our audience (the contract says exact).
+  if (payload.iss !== config.jwtIssuer) throw invalid('iss mismatch')
+  if (payload.aud !== config.jwtAudience) throw invalid('aud mismatch')
+  for (const claim of STRING_CLAIMS) {
+    const value = payload[claim]
+    if (typeof value !== 'string' || value === '') throw invalid(`${claim} missing or not a non-empty string`)
+  }
+  for (const claim of TIME_CLAIMS) {
+    // JSON.parse turns 1e999 into Infinity: a token that would never expire.
+    if (!Number.isFinite(payload[claim])) throw invalid(`${claim} missing or not a number`)
+  }
+  const claims: AccessTokenClaims = Object.freeze({
+    iss: config.jwtIssuer,
+    aud: config.jwtAudience,
+    sub: payload.sub as string,
+    iat: payload.iat as number,
+    nbf: payload.nbf as number,
+    exp: payload.exp as number,
+    jti: payload.jti as string,
+    sid: payload.sid as string,
+    scope: payload.scope as string
+  })
+  // RFC 7519 §4.1.4/§4.1.5: expired at exp, usable from nbf; an iat in the future is a forged or broken clock.
+  if (claims.nbf * 1000 - CLOCK_LEEWAY_MS > now) throw invalid('nbf in the future')
+  if (claims.iat * 1000 - CLOCK_LEEWAY_MS > now) throw invalid('iat in the future')
+  if (now >= claims.exp * 1000 + CLOCK_LEEWAY_MS) throw new TokenExpiredError()
+  return claims
+}
+
+/**
+ * Signs and verifies access tokens with the ring's keys. Verified tokens are remembered (bounded
+ * LRU keyed by the token string, so a hit costs one Map lookup and one clock comparison); an entry
+ * stops answering at the token's exp (+ leeway), and the whole cache is dropped when the ring's
+ * version changes, so a token whose kid was removed fails even if it verified a moment before.
+ */
+export function createAccessTokens (options: AccessTokensOptions): AccessTokens {
+  const { keyRing, config, now } = options
+  const cacheSize = options.cacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE
+  const verified = new Map<string, AccessTokenClaims>()
+  const verifiers = new Map<string, (token: string) => Record<string, unknown>>()
+  let signer: { version: number, sign: (payload: AccessTokenClaims) => string } | undefined
+  let ringVersion = keyRing.version
+  let isSessionRevoked: SessionRevocationCheck = () => false
+
+  function followRing (): void {
+    if (keyRing.version === ringVersion) return
+    verified.clear()
+    verifiers.clear()
+    ringVersion = keyRing.version
+  }
+
+  function verifierFor (kid: string): ((token: string) => Record<string, unknown>) | undefined {
+    let verifier = verifiers.get(kid)
+    if (verifier === undefined) {
+      const key = keyRing.verificationKey(kid)
+      if (key === undefined) return undefined
+      verifier = createVerifier({
+        key: key.key,
+        algorithms: [keyRing.alg],
+        allowedCritHeaders: [],
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+        cache: false
+      })
+      verifiers.set(kid, verifier)
+    }
+    return verifier
+  }
+
+  function remember (token: string, claims: AccessTokenClaims): void {
+    if (verified.size >= cacheSize) {
+      const oldest = verified.keys().next()
+      if (oldest.done !== true) verified.delete(oldest.value)
+    }
+    verified.set(token, claims)
+  }
+
+  function verifyUncached (token: string): AccessTokenClaims {
+    const kid = checkedKid(token, keyRing.alg)
+    const verifier = verifierFor(kid)
+    if (verifier === undefined) throw invalid('unknown kid')
+    let payload: Record<string, unknown>
+    try {
+      payload = verifier(token)
+    } catch (error) {
+      throw new TokenInvalidError({ cause: error })
+    }
+    return checkedClaims(payload, config, now())
+  }
+
+  return {
+    sign (subject) {
+      followRing()
+      if (signer?.version !== ringVersion) {
+        const { kid, key } = keyRing.signingKey
+        const sign = createSigner({ key, algorithm: keyRing.alg, kid, header: { alg: keyRing.alg, typ: ACCESS_TOKEN_TYP } })
+        signer = { version: ringVersion, sign }
+      }
+      const claims = accessTokenClaims(subject, config, now())
+      return { token: signer.sign(claims), expiresIn: config.accessTokenTtl, claims }
+    },
+
+    verify (token) {
+      if (typeof token !== 'string' || token.length > MAX_ACCESS_TOKEN_LENGTH) throw invalid('too long')
+      followRing()
+      let claims = verified.get(token)
+      if (claims !== undefined) {
+        if (now() >= claims.exp * 1000 + CLOCK_LEEWAY_MS) {
+          verified.delete(token)
+          throw new TokenExpiredError()
+        }
+        // Least recently used goes first: re-inserting moves this token to the young end.
+        verified.delete(token)
+        verified.set(token, claims)
+      } else {
+        claims = verifyUncached(token)
+        remember(token, claims)
+      }
+      if (isSessionRevoked(claims)) throw invalid('session ended')
+      return claims
+    },
+
+    setSessionRevocationCheck (check) {
+      isSessionRevoked = check
+    }
+  }
+}

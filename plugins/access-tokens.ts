@@ -1,0 +1,30 @@
+// Fastify adapter of src/domain/access-tokens.ts (which says why fast-jwt is used directly and
+// @fastify/jwt is not registered). Decorates `fastify.accessTokens`.
+import fp from 'fastify-plugin'
+import type { Config } from '../src/config.js'
+import { createAccessTokens, type AccessTokens } from '../src/domain/access-tokens.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** `sign({userId, sessionId, scope})` → `{token, expiresIn, claims}`; `verify(token)` → frozen claims or a coded 401. */
+    accessTokens: AccessTokens
+  }
+}
+
+export interface AccessTokensPluginOptions {
+  config: Config
+  /** Bound on the verified-token cache (entries). */
+  cacheSize?: number
+}
+
+export default fp<AccessTokensPluginOptions>(async function accessTokensPlugin (fastify, options) {
+  const accessTokens = createAccessTokens({
+    keyRing: fastify.keyRing,
+    config: options.config,
+    now: fastify.now ?? Date.now,
+    cacheSize: options.cacheSize
+  })
+  // Session revocation plugs in here (a later issue): follow fastify.store.onSessionEnded and call
+  // accessTokens.setSessionRevocationCheck(...). Until then the check revokes nothing.
+  fastify.decorate('accessTokens', accessTokens)
+}, { name: 'access-tokens', dependencies: ['keys'] })

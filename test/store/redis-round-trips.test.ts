@@ -1,0 +1,153 @@
+// Issue 4, "Round trips": every session operation is one Lua script, so one command on the wire.
+// Counted with MONITOR on this test's own redis-server (commands a script runs show as "lua" and
+// are left out): a regression that adds a command (a second script, a stray GET, a pipeline)
+// changes the count and fails.
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { createRedisStore } from '../../src/store/redis-store.js'
+import type { AuthStore } from '../../src/store/types.js'
+import { startRedisServer } from '../helpers/redis-server.js'
+
+const server = await startRedisServer()
+t.teardown(async () => { await server.stop() })
+const inspector = new Redis(server.url)
+t.teardown(() => { inspector.disconnect() })
+const monitor = await inspector.monitor()
+t.teardown(() => { monitor.disconnect() })
+
+const id = (): string => randomBytes(16).toString('base64url')
+const IDLE_MS = 60_000
+const MAX_MS = 600_000
+
+const seen: Array<{ name: string, arg: string, source: string }> = []
+monitor.on('monitor', (_time: string, args: string[], source: string) => {
+  seen.push({ name: String(args[0]).toLowerCase(), arg: String(args[1]), source })
+})
+
+// Redis runs commands in order and feeds MONITOR in that order: once a marker sent after the
+// operation shows up, every command of the operation has been seen.
+async function settle (): Promise<void> {
+  const marker = `marker-${id()}`
+  await inspector.echo(marker)
+  while (!seen.some((entry) => entry.name === 'echo' && entry.arg === marker)) await sleep(2)
+}
+
+/** The commands clients sent while `operation` ran, by name (not those its scripts ran). */
+async function commandsOf (operation: () => Promise<unknown>): Promise<Record<string, number>> {
+  await settle()
+  seen.length = 0
+  await operation()
+  await settle()
+  const sent: Record<string, number> = {}
+  for (const { name, source } of seen) {
+    if (source !== 'lua' && name !== 'echo') sent[name] = (sent[name] ?? 0) + 1
+  }
+  return sent
+}
+
+async function openStore (): Promise<AuthStore> {
+  const store = createRedisStore({ url: server.url, prefix: `rt${id()}:` })
+  t.teardown(async () => { await store.close() })
+  await store.ping()
+  return store
+}
+
+function sessionInput (userId: string, tokenHash = id()): Parameters<AuthStore['createSession']>[0] {
+  return { userId, sessionId: id(), tokenHash, now: Date.now(), idleTtlMs: IDLE_MS, maxTtlMs: MAX_MS, ip: '203.0.113.9', userAgent: 'round-trips/1.0 '.repeat(10) }
+}
+
+type Rotation = Parameters<AuthStore['rotateRefreshToken']>[0]
+function rotation (first: Parameters<AuthStore['createSession']>[0], graceMs: number): Rotation {
+  return { userId: first.userId, sessionId: first.sessionId, generation: 1, presentedHash: first.tokenHash, successorHash: id(), successorBox: id() + id(), now: Date.now(), idleTtlMs: IDLE_MS, graceMs }
+}
+
+/** Each entry sets up what its operation needs, then hands back the operation to count. */
+const operations: Record<string, (store: AuthStore) => Promise<() => Promise<unknown>>> = {
+  createSession: async (store) => async () => await store.createSession(sessionInput(id())),
+  'rotateRefreshToken (rotated)': async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    return async () => await store.rotateRefreshToken(rotation(first, 10_000))
+  },
+  'rotateRefreshToken (grace)': async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    await store.rotateRefreshToken(rotation(first, 10_000))
+    return async () => await store.rotateRefreshToken(rotation(first, 10_000))
+  },
+  'rotateRefreshToken (reused)': async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    await store.rotateRefreshToken(rotation(first, 0))
+    return async () => await store.rotateRefreshToken(rotation(first, 0))
+  },
+  endSession: async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    return async () => await store.endSession(first.userId, first.sessionId, 'logout', Date.now())
+  },
+  endAllSessions: async (store) => {
+    const userId = id()
+    for (let i = 0; i < 3; i++) await store.createSession(sessionInput(userId))
+    return async () => await store.endAllSessions(userId, Date.now())
+  },
+  listSessions: async (store) => {
+    const userId = id()
+    for (let i = 0; i < 3; i++) await store.createSession(sessionInput(userId))
+    return async () => await store.listSessions(userId, Date.now())
+  },
+  changePassword: async (store) => {
+    const user = { id: id(), username: `rt-${id().toLowerCase()}`, passwordHash: '$argon2id$old', createdAt: Date.now() }
+    await store.createUser(user)
+    const kept = sessionInput(user.id)
+    await store.createSession(kept)
+    await store.createSession(sessionInput(user.id))
+    return async () => await store.changePassword({ userId: user.id, previousPasswordHash: user.passwordHash, passwordHash: '$argon2id$new', keepSessionId: kept.sessionId, now: Date.now() })
+  },
+  findSession: async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    return async () => await store.findSession(first.userId, first.sessionId, Date.now())
+  },
+  incrementCounter: async (store) => async () => await store.incrementCounter(`ip:${id()}`, 60_000, Date.now()),
+  readCounter: async (store) => async () => await store.readCounter(`ip:${id()}`, Date.now())
+}
+
+t.test('each operation is exactly one EVALSHA once its script is known on the connection', async (t) => {
+  const store = await openStore()
+  for (const [name, setup] of Object.entries(operations)) {
+    // ioredis sends a script's first run on a connection as EVAL (with its body), later ones as EVALSHA.
+    await (await setup(store))()
+    const operation = await setup(store)
+    const sent = await commandsOf(operation)
+    t.same(sent, { evalsha: 1 }, name)
+    t.comment(`${name}: ${JSON.stringify(sent)}`)
+  }
+})
+
+t.test('the first run of a script on a fresh connection is still one command (EVAL)', async (t) => {
+  const store = await openStore()
+  const sent = await commandsOf(async () => await store.createSession(sessionInput(id())))
+  t.same(sent, { eval: 1 })
+})
+
+t.test('after the script cache is flushed, a script costs one extra round trip once (NOSCRIPT, then EVAL)', async (t) => {
+  const store = await openStore()
+  await store.readCounter('warm', Date.now())
+  await inspector.script('FLUSH')
+  t.same(await commandsOf(async () => await store.readCounter('warm', Date.now())), { evalsha: 1, eval: 1 })
+  t.same(await commandsOf(async () => await store.readCounter('warm', Date.now())), { evalsha: 1 })
+})
+
+t.test('account operations span slots on purpose: createUser 3 commands, lookups 1 or 2', async (t) => {
+  const store = await openStore()
+  const user = { id: id(), username: `rt-${id().toLowerCase()}`, passwordHash: '$argon2id$x', createdAt: Date.now() }
+  await store.createUser({ ...user, id: id(), username: `warm-${id().toLowerCase()}` })
+  t.same(await commandsOf(async () => await store.createUser(user)), { set: 1, hset: 1, evalsha: 1 }, 'createUser: claim, account, confirm')
+  t.same(await commandsOf(async () => await store.createUser({ ...user, id: id() })), { set: 1 }, 'a taken name costs one command')
+  t.same(await commandsOf(async () => await store.findUserByUsername(user.username)), { get: 1, hgetall: 1 }, 'findUserByUsername')
+  t.same(await commandsOf(async () => await store.findUserById(user.id)), { hgetall: 1 }, 'findUserById')
+  t.same(await commandsOf(async () => await store.deleteCounter('x')), { del: 1 }, 'deleteCounter')
+})

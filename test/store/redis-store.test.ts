@@ -1,0 +1,95 @@
+// The Redis store against the store contract, on this test's own redis-server (a fresh random
+// prefix per subtest, so nothing is shared), plus what only Redis has: another instance hearing
+// events, user agents split across hash fields, and replies a script could get wrong.
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { sessionIndexKey, sessionKey } from '../../src/store/redis-keys.js'
+import { createRedisStore } from '../../src/store/redis-store.js'
+import type { AuthStore, SessionEndedEvent } from '../../src/store/types.js'
+import { startRedisServer } from '../helpers/redis-server.js'
+import { storeContract } from './contract.js'
+
+const server = await startRedisServer()
+t.teardown(async () => { await server.stop() })
+const inspector = new Redis(server.url)
+t.teardown(() => { inspector.disconnect() })
+
+const id = (): string => randomBytes(16).toString('base64url')
+
+storeContract(t, 'redis', async () => {
+  const prefix = `c${id()}:`
+  const store = createRedisStore({ url: server.url, prefix })
+  return {
+    store,
+    now: () => Date.now(),
+    wait: async (ms) => { await sleep(ms) },
+    indexedSessionIds: async (userId) => await inspector.zrange(sessionIndexKey(prefix, userId), '0', '-1'),
+    teardown: async () => { await store.close() }
+  }
+})
+
+// --- Redis only -------------------------------------------------------------------------------
+
+function openStore (prefix = `r${id()}:`): { store: AuthStore, prefix: string } {
+  const store = createRedisStore({ url: server.url, prefix })
+  t.teardown(async () => { await store.close() })
+  return { store, prefix }
+}
+
+t.test('a session ended on one instance is heard by every instance sharing the prefix', async (t) => {
+  const a = openStore()
+  const b = openStore(a.prefix)
+  const heard: SessionEndedEvent[] = []
+  b.store.onSessionEnded((event) => { heard.push(event) })
+  const userId = id()
+  const sessionId = id()
+  await a.store.createSession({ userId, sessionId, tokenHash: id(), now: Date.now(), idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent: '' })
+  t.equal(await a.store.endSession(userId, sessionId, 'revoked', Date.now()), true)
+  const deadline = Date.now() + 3000
+  while (heard.length === 0 && Date.now() < deadline) await sleep(5)
+  t.same(heard, [{ userId, sessionId, reason: 'revoked' }])
+})
+
+t.test('user agents of any length and alphabet come back byte for byte (stored in 64-byte pieces)', async (t) => {
+  const { store, prefix } = openStore()
+  const userId = id()
+  // Multi-byte characters straddle the 64-byte cuts; lengths around the cuts catch off-by-ones.
+  const agents = ['', 'a', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(128), 'é'.repeat(100), `Mozilla/5.0 😀 ${'ü'.repeat(90)}`]
+  for (const userAgent of agents) {
+    const sessionId = id()
+    const tokenHash = id()
+    const now = Date.now()
+    const created = await store.createSession({ userId, sessionId, tokenHash, now, idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent })
+    t.equal(created.userAgent, userAgent)
+    t.equal((await store.findSession(userId, sessionId, now))?.userAgent, userAgent, `found: ${userAgent.length} chars`)
+    const rotated = await store.rotateRefreshToken({ userId, sessionId, generation: 1, presentedHash: tokenHash, successorHash: id(), successorBox: id(), now, idleTtlMs: 60_000, graceMs: 10_000 })
+    t.equal(rotated.outcome === 'rotated' && rotated.session.userAgent, userAgent, 'rotated')
+    t.equal(await inspector.object('ENCODING', sessionKey(prefix, userId, sessionId)), 'listpack', 'the hash stays compact')
+  }
+  const listed = await store.listSessions(userId, Date.now())
+  t.same(listed.map((session) => session.userAgent).sort(), [...agents].sort(), 'listed')
+})
+
+t.test('listSessions is oldest first and reports the expiry the index holds', async (t) => {
+  const { store } = openStore()
+  const userId = id()
+  const now = Date.now()
+  const ids = [id(), id(), id()]
+  for (const [n, sessionId] of ids.entries()) {
+    // The oldest session expires last: index order and age order differ.
+    await store.createSession({ userId, sessionId, tokenHash: id(), now: now + n, idleTtlMs: 60_000 - n * 1000, maxTtlMs: 600_000, ip: '::1', userAgent: '' })
+  }
+  const listed = await store.listSessions(userId, now + 10)
+  t.same(listed.map((session) => session.id), ids)
+  t.same(listed.map((session) => session.expiresAt), ids.map((_, n) => now + n + 60_000 - n * 1000))
+})
+
+t.test('a reply error that is not an outage surfaces as itself, not as StoreUnavailableError', async (t) => {
+  const { store, prefix } = openStore()
+  const userId = id()
+  // A key of the wrong type where the index should be: a bug or a clash, not an outage.
+  await inspector.set(sessionIndexKey(prefix, userId), 'not a sorted set', 'PX', 60_000)
+  await t.rejects(store.listSessions(userId, Date.now()), { name: 'ReplyError', message: /WRONGTYPE/ })
+})

@@ -88,24 +88,17 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
   // JSON keeps the pair unambiguous whatever characters a caller's ids contain.
   const sessionKey = (userId: string, sessionId: string): string => JSON.stringify([userId, sessionId])
 
-  function getSession (userId: string, sessionId: string): StoredSession | undefined {
-    const key = sessionKey(userId, sessionId)
-    const session = sessions.get(key)
-    if (session !== undefined && session.expiresAt <= clock()) {
-      sessions.delete(key)
-      return undefined
-    }
-    return session
+  /** Redis's lazy expiry: an entry whose deadline has passed on the clock is deleted when read. */
+  function live<V> (map: Map<string, V>, key: string, deadline: (value: V) => number): V | undefined {
+    const value = map.get(key)
+    if (value === undefined || deadline(value) > clock()) return value
+    map.delete(key)
+    return undefined
   }
-
-  function getIndex (userId: string): SessionIndex | undefined {
-    const index = indexes.get(userId)
-    if (index !== undefined && index.expireAt <= clock()) {
-      indexes.delete(userId)
-      return undefined
-    }
-    return index
-  }
+  const getSession = (userId: string, sessionId: string): StoredSession | undefined =>
+    live(sessions, sessionKey(userId, sessionId), (s) => s.expiresAt)
+  const getIndex = (userId: string): SessionIndex | undefined => live(indexes, userId, (i) => i.expireAt)
+  const getCounter = (key: string): StoredCounter | undefined => live(counters, key, (c) => c.expireAt)
 
   /** ZREMRANGEBYSCORE -inf now, which every session-touching operation does first. */
   function pruneIndex (userId: string, now: number): SessionIndex | undefined {
@@ -326,8 +319,7 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
     },
 
     async incrementCounter (key, windowMs, now): Promise<CounterState> {
-      let counter = counters.get(key)
-      if (counter !== undefined && counter.expireAt <= clock()) counter = undefined
+      let counter = getCounter(key)
       if (counter === undefined) {
         makeRoom(counters, maxCounters, (c) => c.expireAt, evictCounter)
         counter = { count: 0, resetAt: now + windowMs, expireAt: clock() + windowMs }
@@ -338,8 +330,8 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
     },
 
     async readCounter (key, now) {
-      const counter = counters.get(key)
-      if (counter === undefined || counter.expireAt <= clock()) return { count: 0, resetAt: now }
+      const counter = getCounter(key)
+      if (counter === undefined) return { count: 0, resetAt: now }
       return { count: counter.count, resetAt: counter.resetAt }
     },
 

@@ -1,0 +1,103 @@
+// Every process the bench starts (redis-servers, the Rotor server, the baselines) is registered here,
+// so one cleanup stops them all however the run ends (done, error, Ctrl-C).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort, startRedisServer, type RedisServer, type RedisServerOptions } from '../../test/helpers/redis-server.js'
+
+export { freePort }
+
+/** Repository root (this file is dist/bench/lib/children.js once built). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+const cleanups: Array<() => Promise<void>> = []
+
+/** Runs `cleanup` when the run ends (in reverse order of registration). */
+export function onCleanup (cleanup: () => Promise<void>): void {
+  cleanups.push(cleanup)
+}
+
+export async function stopAll (): Promise<void> {
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop()
+    await cleanup?.().catch(() => {})
+  }
+}
+
+export async function startRedis (options: RedisServerOptions = {}): Promise<RedisServer> {
+  const redis = await startRedisServer(options)
+  const stop = async (): Promise<void> => { await redis.stop() }
+  cleanups.push(stop)
+  return {
+    ...redis,
+    stop: async () => {
+      cleanups.splice(cleanups.indexOf(stop), 1)
+      await stop()
+    }
+  }
+}
+
+export interface NodeChild {
+  name: string
+  port: number
+  url: string
+  process: ChildProcess
+  /** Last lines the process wrote, for error messages. */
+  output (): string
+  stop (): Promise<void>
+}
+
+async function exited (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  await new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
+}
+
+/**
+ * Runs `node <script>` (a path under dist/, relative to the repository root) with `env` added and
+ * PORT set to a free port, and waits until `readyPath` answers any HTTP status.
+ */
+export async function startNode (name: string, script: string, env: Record<string, string>, readyPath = '/'): Promise<NodeChild> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let tail = ''
+  const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-4000) }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  let stopping = false
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`\n${name} exited unexpectedly (${signal ?? `code ${code}`}); its last output:\n${tail}`)
+  })
+  const stop = async (): Promise<void> => {
+    stopping = true
+    child.kill('SIGKILL')
+    await exited(child)
+  }
+  cleanups.push(stop)
+  const handle: NodeChild = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    output: () => tail,
+    stop: async () => {
+      cleanups.splice(cleanups.indexOf(stop), 1)
+      await stop()
+    }
+  }
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}:\n${tail}`)
+    try {
+      await fetch(handle.url + readyPath)
+      return handle
+    } catch {
+      await sleep(50)
+    }
+  }
+  await handle.stop()
+  throw new Error(`${name} did not answer on ${handle.url}${readyPath} within 20 s:\n${tail}`)
+}

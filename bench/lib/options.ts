@@ -1,0 +1,89 @@
+// Command-line options of `npm run bench -- [options]` and the plan (round counts and lengths) they
+// choose. Kept apart from run.ts so the scenarios can read them.
+import { parseArgs } from 'node:util'
+import { ALGORITHMS, type Algorithm } from './keys.js'
+import type { Plan } from './rounds.js'
+
+export const SCENARIOS = ['verify-hot', 'verify-cold', 'refresh', 'login', 'login+verify', 'memory', 'scale'] as const
+export type Scenario = (typeof SCENARIOS)[number]
+
+export interface Options {
+  quick: boolean
+  /** Every scenario runs for this algorithm. */
+  alg: Algorithm
+  /** Algorithms that get the verify scenarios only (the default run's other three). */
+  verifyOnlyAlgs: Algorithm[]
+  /** Baselines against themselves: shows the harness's noise (ratios should be about 1). */
+  calibrate: boolean
+  scenarios: Set<Scenario>
+  plan: Plan
+  /** Plan for the verify-only algorithms (shorter, to fit the default run in five minutes). */
+  otherPlan: Plan
+  coldTokens: number
+  refreshSessions: number
+  memorySessions: number
+  scaleSmall: number
+  scaleLarge: number
+  verifyConnections: number
+  loginConnections: number
+}
+
+export const USAGE = `npm run bench -- [options]
+  --quick            short rounds, EdDSA only, scale at 100k instead of 1M (under a minute)
+  --alg <alg>        run every scenario for one of ${ALGORITHMS.join(', ')} (default: EdDSA in full,
+                     plus verify-hot and verify-cold for the other three)
+  --only <a,b,...>   scenarios to run: ${SCENARIOS.join(', ')}
+  --rounds <n>       measured rounds per side (default 3, quick 2)
+  --seconds <s>      seconds per round (default 3, quick 1.5)
+  --scale-large <n>  sessions for the large side of scale (default 1000000, quick 100000)
+  --calibrate        each baseline against a second copy of itself (no server needed): ratios ≈ 1
+  --help`
+
+export function parseOptions (argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      alg: { type: 'string' },
+      only: { type: 'string' },
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      'scale-large': { type: 'string' },
+      calibrate: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  if (values.help === true) {
+    process.stdout.write(USAGE + '\n')
+    process.exit(0)
+  }
+  if (values.alg !== undefined && !(ALGORITHMS as readonly string[]).includes(values.alg)) {
+    throw new Error(`--alg ${values.alg}: expected one of ${ALGORITHMS.join(', ')}`)
+  }
+  const scenarios = new Set<Scenario>(values.only === undefined ? SCENARIOS : [])
+  for (const name of values.only?.split(',') ?? []) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only ${name}: expected some of ${SCENARIOS.join(', ')}`)
+    scenarios.add(name as Scenario)
+  }
+  const quick = values.quick === true
+  const alg = (values.alg ?? 'EdDSA') as Algorithm
+  const rounds = values.rounds === undefined ? (quick ? 2 : 3) : Number(values.rounds)
+  const seconds = values.seconds === undefined ? (quick ? 1.5 : 3) : Number(values.seconds)
+  if (!(rounds >= 1) || !(seconds > 0)) throw new Error('--rounds and --seconds must be positive')
+  return {
+    quick,
+    alg,
+    verifyOnlyAlgs: quick || values.alg !== undefined ? [] : ALGORITHMS.filter((other) => other !== alg),
+    calibrate: values.calibrate === true,
+    scenarios,
+    plan: { rounds, seconds, warmup: quick ? 0.5 : 1 },
+    otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2.5), warmup: 0.5 },
+    coldTokens: 10_000,
+    refreshSessions: 50,
+    memorySessions: 100_000,
+    scaleSmall: 1_000,
+    scaleLarge: values['scale-large'] === undefined ? (quick ? 100_000 : 1_000_000) : Number(values['scale-large']),
+    verifyConnections: 16,
+    loginConnections: 8
+  }
+}

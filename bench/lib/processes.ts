@@ -1,0 +1,41 @@
+// Starting the processes under test: the Rotor server (built, from dist/) and the three HTTP
+// baselines, each in a child process of its own, so none shares an event loop with the load.
+import { startNode, type NodeChild } from './children.js'
+import type { BenchKeys } from './keys.js'
+import { AUDIENCE, ISSUER } from './tokens.js'
+
+/** Limits high enough never to answer 429 during a run: the bench measures work, not refusals. */
+const NO_LIMITS = { RATE_LIMIT_PER_MINUTE: '1000000000', LOGIN_MAX_FAILURES: '1000000000' }
+
+export async function startServer (name: string, keys: BenchKeys, redisUrl: string): Promise<NodeChild> {
+  return await startNode(name, 'dist/src/server.js', {
+    REDIS_URL: redisUrl,
+    JWT_ALG: keys.alg,
+    JWT_KEYS_DIR: keys.dir,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    COOKIE_SECURE: 'false',
+    LOG_LEVEL: 'warn',
+    ...NO_LIMITS
+  }, '/health')
+}
+
+export async function startBare (name = 'bare'): Promise<NodeChild> {
+  return await startNode(name, 'dist/bench/baselines/bare.js', {})
+}
+
+export async function startFjwt (keys: BenchKeys, name = 'fjwt'): Promise<NodeChild> {
+  return await startNode(name, 'dist/bench/baselines/fjwt.js', {
+    JWT_ALG: keys.alg,
+    BENCH_VERIFY_KEY_FILE: keys.verifyKeyFile,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE
+  })
+}
+
+export async function startRedis1 (redisUrl: string, accessTokenLength: number, name = 'redis1'): Promise<NodeChild> {
+  return await startNode(name, 'dist/bench/baselines/redis1.js', {
+    REDIS_URL: redisUrl,
+    BENCH_ACCESS_TOKEN_LENGTH: String(accessTokenLength)
+  })
+}

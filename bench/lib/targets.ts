@@ -1,0 +1,137 @@
+// The loads, as targets for interleaved rounds. A server and its baseline are always driven by the
+// same target kind, so the load generator does the same work on both sides of a ratio.
+import { spawn } from 'node:child_process'
+import { runLoad, type LoadResult } from './load.js'
+import type { Target } from './rounds.js'
+import { ROOT } from './children.js'
+import { PASSWORD, type HeldSession } from './client.js'
+
+const BODY_HEADERS = { 'content-type': 'application/json', 'x-token-transport': 'body' }
+
+/** GET /api/me with one bearer token, again and again (a gateway's steady state). */
+export function verifyHot (name: string, url: string, token: string, connections: number): Target {
+  return {
+    name,
+    run: async (seconds, onTick) => await runLoad({
+      url, connections, duration: seconds, path: '/api/me', headers: { authorization: `Bearer ${token}` }, onTick
+    })
+  }
+}
+
+/** GET /api/me cycling through `tokens`, each connection taking the next one for every request. */
+export function verifyCold (name: string, url: string, tokens: string[], connections: number): Target {
+  return {
+    name,
+    run: async (seconds, onTick) => {
+      let next = Math.floor(Math.random() * tokens.length)
+      return await runLoad({
+        url,
+        connections,
+        duration: seconds,
+        path: '/api/me',
+        onTick,
+        setupClient: (client) => {
+          client.setRequests([{
+            method: 'GET',
+            path: '/api/me',
+            setupRequest: (request) => {
+              request.headers = { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length] as string}` }
+              return request
+            }
+          }])
+        }
+      })
+    }
+  }
+}
+
+/**
+ * POST /auth/refresh with body transport: connection i owns sessions[i], and every request presents
+ * the refresh token its predecessor returned. The sessions are updated in place, so later rounds
+ * continue the same chains.
+ */
+export function refreshChains (name: string, url: string, sessions: HeldSession[]): Target {
+  return {
+    name,
+    run: async (seconds, onTick) => await runLoad({
+      url,
+      connections: sessions.length,
+      duration: seconds,
+      method: 'POST',
+      path: '/auth/refresh',
+      onTick,
+      setupClient: (client, index) => {
+        const session = sessions[index % sessions.length] as HeldSession
+        client.setRequests([{
+          method: 'POST',
+          path: '/auth/refresh',
+          headers: BODY_HEADERS,
+          setupRequest: (request) => {
+            request.body = `{"refreshToken":"${session.refreshToken}"}`
+            return request
+          },
+          onResponse: (status, body) => {
+            if (status !== 200) return
+            const answer = JSON.parse(body) as { refreshToken?: string, accessToken?: string }
+            if (typeof answer.refreshToken === 'string') session.refreshToken = answer.refreshToken
+          }
+        }])
+      }
+    })
+  }
+}
+
+/** POST /auth/login with valid credentials, connection i as usernames[i]. */
+export function logins (name: string, url: string, usernames: string[], connections: number): Target {
+  return {
+    name,
+    run: async (seconds, onTick) => await runLoad({
+      url,
+      connections,
+      duration: seconds,
+      method: 'POST',
+      path: '/auth/login',
+      onTick,
+      setupClient: (client, index) => {
+        const username = usernames[index % usernames.length] as string
+        client.setRequests([{ method: 'POST', path: '/auth/login', headers: BODY_HEADERS, body: JSON.stringify({ username, password: PASSWORD }) }])
+      }
+    })
+  }
+}
+
+/** The raw argon2id verify rate, from a child process (bench/baselines/argon2.ts) run for `seconds`. */
+export function argon2Rate (name: string, concurrency: number): Target {
+  return {
+    name,
+    run: async (seconds) => await new Promise<LoadResult>((resolve, reject) => {
+      const child = spawn(process.execPath, ['dist/bench/baselines/argon2.js'], {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_SECONDS: String(seconds), BENCH_CONCURRENCY: String(concurrency) },
+        stdio: ['ignore', 'pipe', 'inherit']
+      })
+      let output = ''
+      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+      child.on('error', reject)
+      child.on('exit', (code) => {
+        if (code !== 0) { reject(new Error(`argon2 baseline exited with ${code}`)); return }
+        const measured = JSON.parse(output) as { rate: number, p50: number, p99: number, count: number, seconds: number }
+        resolve({ rps: measured.rate, p50: measured.p50, p99: measured.p99, ok: measured.count, failed: 0, statusCodes: {}, seconds: measured.seconds })
+      })
+    })
+  }
+}
+
+/** Runs `main` and `beside` at once; the round's figures are main's, beside's are kept in `besideResults`. */
+export function alongside (name: string, main: Target, beside: Target): Target & { besideResults: LoadResult[] } {
+  const besideResults: LoadResult[] = []
+  return {
+    name,
+    besideResults,
+    run: async (seconds, onTick) => {
+      const [mainResult, besideResult] = await Promise.all([main.run(seconds, onTick), beside.run(seconds, () => {})])
+      besideResults.push(besideResult)
+      return mainResult
+    }
+  }
+}

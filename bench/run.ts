@@ -1,0 +1,136 @@
+// `npm run bench`: the Rotor server beside its baselines, each in its own process, on a redis-server
+// started for the run, driven by autocannon in interleaved rounds. Prints a table (stdout), a
+// progress line (stderr), and writes bench/results.json. See bench/README.md.
+import { randomBytes } from 'node:crypto'
+import { mintAccessTokens, openSessions, type HeldSession } from './lib/client.js'
+import { startRedis, stopAll, type NodeChild } from './lib/children.js'
+import { writeKeys, type Algorithm } from './lib/keys.js'
+import { parseOptions, USAGE, type Options } from './lib/options.js'
+import { startBare, startFjwt, startRedis1, startServer } from './lib/processes.js'
+import { done, step } from './lib/progress.js'
+import { addNote, finish } from './lib/report.js'
+import type { Plan } from './lib/rounds.js'
+import { argon2Rate, logins, verifyHot } from './lib/targets.js'
+import { signTokens } from './lib/tokens.js'
+import { runLogin, runLoginVerify } from './scenarios/login.js'
+import { runRefresh } from './scenarios/refresh.js'
+import { runMemoryAndScale } from './scenarios/scale.js'
+import { runVerifyCold, runVerifyHot } from './scenarios/verify.js'
+
+interface Subject {
+  /** The server, or (with --calibrate) nothing: each baseline then meets a copy of itself. */
+  server: NodeChild | null
+  sessions: HeldSession[]
+  tokens: string[]
+}
+
+async function prepareSubject (options: Options, alg: Algorithm, server: NodeChild | null, keys: Awaited<ReturnType<typeof writeKeys>>): Promise<Subject> {
+  if (server === null) {
+    const tokens = signTokens(keys, options.coldTokens)
+    const sessions = Array.from({ length: options.refreshSessions }, () => ({ username: '', accessToken: tokens[0] as string, refreshToken: 'rt_' + randomBytes(89).toString('base64url') }))
+    return { server, sessions, tokens }
+  }
+  step(`${alg}: opening ${options.refreshSessions} sessions (register + login)`)
+  const sessions = await openSessions(server.url, `bench-${alg.toLowerCase()}`, options.refreshSessions)
+  step(`${alg}: minting ${options.coldTokens} access tokens by refreshing`)
+  const tokens = await mintAccessTokens(server.url, sessions, options.coldTokens)
+  return { server, sessions, tokens }
+}
+
+async function benchAlgorithm (options: Options, alg: Algorithm, bare: NodeChild, full: boolean, plan: Plan): Promise<void> {
+  const want = options.scenarios
+  step(`${alg}: starting redis-server, server and baselines`)
+  const keys = await writeKeys(alg)
+  const redis = await startRedis()
+  const fjwt = await startFjwt(keys)
+  const server = options.calibrate ? null : await startServer(`rotor ${alg}`, keys, redis.url)
+  const { sessions, tokens } = await prepareSubject(options, alg, server, keys)
+  const hotToken = tokens[0] as string
+  const hotSubject = server === null ? await startBare('bare (copy)') : server
+  const coldSubject = server === null ? await startFjwt(keys, 'fjwt (copy)') : server
+  const setup = {
+    alg,
+    hotSubject: { name: hotSubject.name, url: hotSubject.url },
+    coldSubject: { name: coldSubject.name, url: coldSubject.url },
+    bareUrl: bare.url,
+    fjwtUrl: fjwt.url,
+    hotToken,
+    coldTokens: tokens,
+    connections: options.verifyConnections
+  }
+  if (want.has('verify-hot')) await runVerifyHot(setup, plan)
+  if (want.has('verify-cold')) await runVerifyCold(setup, plan)
+  if (full && want.has('refresh')) {
+    const redis1 = await startRedis1(redis.url, hotToken.length)
+    const subject = server ?? await startRedis1(redis.url, hotToken.length, 'redis1 (copy)')
+    await runRefresh({
+      alg, subject: { name: subject.name, url: subject.url }, sessions, redis1Url: redis1.url, redisUrl: redis.url, countRoundTrips: server !== null
+    }, plan)
+    await redis1.stop()
+  }
+  if (full && want.has('login')) {
+    const argon2 = argon2Rate('argon2', options.loginConnections)
+    if (server === null) await runLogin(alg, argon2Rate('argon2 (copy)', options.loginConnections), argon2, plan, options.loginConnections)
+    else await runLogin(alg, logins(server.name, server.url, await loginUsers(server, alg, options), options.loginConnections), argon2, plan, options.loginConnections)
+  }
+  if (full && want.has('login+verify')) {
+    const verify = verifyHot(`verify ${hotSubject.name}`, hotSubject.url, hotToken, options.verifyConnections)
+    const flood = server === null
+      ? argon2Rate('argon2 process', options.loginConnections)
+      : logins('login flood', server.url, await loginUsers(server, alg, options), options.loginConnections)
+    await runLoginVerify(alg, verify, flood, plan)
+  }
+  if (full && server !== null && (want.has('memory') || want.has('scale'))) {
+    await runMemoryAndScale({ alg, keys, options, plan })
+  }
+  await stopAll()
+}
+
+const loginUserCache = new Map<NodeChild, string[]>()
+
+/** One account per login connection, registered once per server. */
+async function loginUsers (server: NodeChild, alg: Algorithm, options: Options): Promise<string[]> {
+  const cached = loginUserCache.get(server)
+  if (cached !== undefined) return cached
+  step(`${alg}: registering ${options.loginConnections} login users`)
+  const prefix = `bench-login-${alg.toLowerCase()}`
+  const held = await openSessions(server.url, prefix, options.loginConnections)
+  const usernames = held.map((session) => session.username)
+  loginUserCache.set(server, usernames)
+  return usernames
+}
+
+async function main (): Promise<void> {
+  let options: Options
+  try {
+    options = parseOptions(process.argv.slice(2))
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+  const startedAt = new Date().toISOString()
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void stopAll().finally(() => process.exit(130)) })
+  }
+  if (options.calibrate) addNote('--calibrate: every "server" figure is a second copy of the baseline; ratios show the harness noise')
+  try {
+    // Each algorithm gets its own processes, stopped before the next starts (two cores: nothing idle
+    // should linger beside a load).
+    const algorithms: Array<[Algorithm, boolean, Plan]> = [[options.alg, true, options.plan], ...options.verifyOnlyAlgs.map((alg): [Algorithm, boolean, Plan] => [alg, false, options.otherPlan])]
+    for (const [alg, full, plan] of algorithms) {
+      const bare = await startBare()
+      await benchAlgorithm(options, alg, bare, full, plan)
+    }
+    done()
+    await finish({ startedAt, argv: process.argv.slice(2), quick: options.quick, calibrate: options.calibrate, plan: options.plan, otherPlan: options.otherPlan })
+  } finally {
+    await stopAll()
+  }
+}
+
+main().catch(async (error: unknown) => {
+  console.error('\nbench failed:', error)
+  await stopAll()
+  process.exitCode = 1
+})

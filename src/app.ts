@@ -60,6 +60,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     routerOptions: { maxParamLength: 128 }
   }
   const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>()
+  // Fastify parses text/plain by default; the contract takes JSON only, so anything else is 415.
+  app.removeContentTypeParser('text/plain')
 
   app.decorate('config', config)
   app.decorate('now', options.now ?? Date.now)

@@ -276,13 +276,14 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
     },
 
     async incrementCounter (key, windowMs, now): Promise<CounterState> {
-      const [count, msLeft] = await call(() => scripts.incrementCounter(counterKey(prefix, key), windowMs, deadline())) as number[]
-      return { count: Number(count), resetAt: now + Number(msLeft) }
+      const [count, resetAt] = await call(() => scripts.incrementCounter(counterKey(prefix, key), windowMs, now, deadline())) as number[]
+      return { count: Number(count), resetAt: Number(resetAt) }
     },
 
     async readCounter (key, now): Promise<CounterState> {
-      const [count, msLeft] = await call(() => scripts.readCounter(counterKey(prefix, key))) as number[]
-      return { count: Number(count), resetAt: now + Number(msLeft) }
+      const [count, resetAt] = await call(() => scripts.readCounter(counterKey(prefix, key))) as number[]
+      // An absent counter (0) resets now; so would one that somehow lost its expiry (-1).
+      return { count: Number(count), resetAt: Number(resetAt) > 0 ? Number(resetAt) : now }
     },
 
     async deleteCounter (key) {

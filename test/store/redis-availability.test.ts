@@ -164,7 +164,7 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
     'end-all-sessions': [2, sessionIndexKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, past],
     'change-password': [3, userKey(prefix, userId), sessionIndexKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, user.passwordHash, '$argon2id$new', '', now, channel, past],
     'confirm-username': [1, nameKey, 'someone-else-claimed-it', past],
-    'increment-counter': [1, counterKey(prefix, 'av'), 60_000, past]
+    'increment-counter': [1, counterKey(prefix, 'av'), 60_000, now, past]
   }
   for (const [script, args] of Object.entries(calls)) {
     await t.rejects(inspector.eval(lua(script), ...(args as [number, ...string[]])), /^ROTOR_STALE/, `${script} answers ROTOR_STALE`)

@@ -82,3 +82,13 @@ t.test('failures are not cached: a token not yet valid becomes valid with time',
   clock.now = start + 60_000
   t.ok(tokens.verify(token))
 })
+
+t.test('a cached token lends nothing to another token with the same signature', async (t) => {
+  const { tokens } = await setup(t)
+  const { token } = tokens.sign(subject)
+  const [header, payload, signature] = token.split('.') as [string, string, string]
+  const first = tokens.verify(token)
+  const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'admin' })).toString('base64url')
+  t.throws(() => tokens.verify(`${header}.${forgedPayload}.${signature}`), new TokenInvalidError())
+  t.equal(tokens.verify(token), first, 'and the genuine token stays cached')
+})

@@ -7,20 +7,31 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
 
+// A bad configuration is one line on stderr, never a stack trace: the ones found while building
+// the app (an unreadable JWT_KEYS_DIR, an HS256 secret under 32 bytes) as much as loadConfig's.
+function exitOnConfigError (error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(`rotor: ${error.message}`)
+    process.exit(78) // EX_CONFIG
+  }
+  throw error
+}
+
 function configOrExit (): Config {
   try {
     return loadConfig()
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`rotor: ${error.message}`)
-      process.exit(78) // EX_CONFIG
-    }
-    throw error
+    exitOnConfigError(error)
   }
 }
 
 export async function startServer (config: Config): Promise<void> {
-  const app = await buildApp(config)
+  let app
+  try {
+    app = await buildApp(config)
+  } catch (error) {
+    exitOnConfigError(error)
+  }
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down: draining requests')

@@ -1,0 +1,163 @@
+// Runs the real server as a child process (`node <build>/src/server.js`) for tests where the process
+// itself matters: start-up refusals, SIGTERM draining, SIGKILL mid-load.
+//
+// The build is a per-file TypeScript transpile (the tree has isolatedModules on, so it emits what
+// `tsc -p tsconfig.build.json` emits; `npm test` type-checks separately), cached under .tap/ by a
+// hash of the sources: several test files share one build, and each builds into a temporary
+// directory renamed into place, so a file never sees another one's half-written build.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { request, type Agent } from 'node:http'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const SOURCE_DIRS = ['src', 'plugins']
+
+async function sourceFiles (dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true })
+  const files: string[] = []
+  for (const entry of entries) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) files.push(...await sourceFiles(path))
+    else if (/\.(ts|lua)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path)
+  }
+  return files.sort()
+}
+
+let built: Promise<string> | undefined
+
+/** Path of the compiled src/server.js of the current sources, building them once if needed. */
+export async function builtServer (): Promise<string> {
+  built ??= build()
+  return await built
+}
+
+async function build (): Promise<string> {
+  const files = (await Promise.all(SOURCE_DIRS.map(async (dir) => await sourceFiles(join(REPO_ROOT, dir))))).flat()
+  const hash = createHash('sha256')
+  for (const file of files) hash.update(relative(REPO_ROOT, file)).update('\0').update(await readFile(file)).update('\0')
+  const outDir = join(REPO_ROOT, '.tap', 'server-build', hash.digest('hex').slice(0, 16))
+  const serverJs = join(outDir, 'src', 'server.js')
+  if (existsSync(serverJs)) return serverJs
+
+  const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`
+  for (const file of files) {
+    const target = join(staging, relative(REPO_ROOT, file))
+    await mkdir(dirname(target), { recursive: true })
+    if (file.endsWith('.lua')) {
+      await cp(file, target)
+      continue
+    }
+    const output = ts.transpileModule(await readFile(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true, sourceMap: false }
+    })
+    await writeFile(target.replace(/\.ts$/, '.js'), output.outputText)
+  }
+  try {
+    await rename(staging, outDir)
+  } catch {
+    // Another test file finished the same build first.
+    await rm(staging, { recursive: true, force: true })
+  }
+  return serverJs
+}
+
+export interface ServerProcess {
+  child: ChildProcess
+  /** Every stdout line so far (pino JSON lines). */
+  lines: string[]
+  stderr (): string
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  exited: Promise<number | string>
+  /** Resolves with the first stdout line `match` accepts. */
+  waitForLine (match: (line: string) => boolean, timeoutMs?: number): Promise<string>
+}
+
+/** Starts `node <build>/src/server.js` with exactly `env` (plus PATH); stopped with SIGKILL at teardown. */
+export async function spawnServer (t: { teardown (fn: () => unknown): void }, env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [await builtServer()], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const lines: string[] = []
+  const waiters = new Set<() => void>()
+  let stderr = ''
+  let partial = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n')
+    partial = parts.pop() ?? ''
+    lines.push(...parts)
+    for (const wake of waiters) wake()
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      for (const wake of waiters) wake()
+      resolve(code ?? signal ?? -1)
+    })
+  })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+
+  async function waitForLine (match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    return await new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = lines.find(match)
+        if (found !== undefined) { done(); resolve(found); return }
+        if (child.exitCode !== null || child.signalCode !== null) {
+          done(); reject(new Error(`server exited (${child.exitCode ?? child.signalCode}) before the expected line; stderr: ${stderr}`)); return
+        }
+        if (Date.now() > deadline) { done(); reject(new Error(`no expected line within ${timeoutMs} ms; stdout: ${lines.slice(-5).join('\n')}`)) }
+      }
+      const timer = setInterval(check, 50)
+      const done = (): void => { clearInterval(timer); waiters.delete(check) }
+      waiters.add(check)
+      check()
+    })
+  }
+
+  return { child, lines, stderr: () => stderr, exited, waitForLine }
+}
+
+/** Waits for Fastify's "Server listening at" line and returns the base URL. */
+export async function listeningUrl (server: ServerProcess): Promise<string> {
+  const line = await server.waitForLine((l) => l.includes('Server listening at'))
+  const url = /Server listening at (http:\/\/[^"\s]+)/.exec(line)?.[1]
+  if (url === undefined) throw new Error(`no URL in ${line}`)
+  return url
+}
+
+export interface HttpAnswer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  json<T = Record<string, unknown>> (): T
+}
+
+/** One HTTP request (JSON body when `body` is given); rejects on network errors. */
+export async function httpRequest (
+  url: string,
+  options: { method?: string, body?: unknown, headers?: Record<string, string>, agent?: Agent | false } = {}
+): Promise<HttpAnswer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
+  const headers: Record<string, string> = { ...options.headers }
+  if (payload !== undefined) headers['content-type'] = 'application/json'
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers, agent: options.agent ?? false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: <T>() => JSON.parse(body) as T })
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
+}

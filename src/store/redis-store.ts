@@ -171,7 +171,15 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
         logger?.warn({ err: error }, 'redis store: malformed session-ended event')
         return
       }
-      for (const listener of listeners) listener(event)
+      for (const listener of listeners) {
+        // A throw would unwind into ioredis's reply parser and break the subscription.
+        try {
+          listener(event)
+        } catch (error) {
+          if (logger === undefined) process.emitWarning(`session-ended listener threw: ${String(error)}`)
+          else logger.warn({ err: error }, 'redis store: a session-ended listener threw')
+        }
+      }
     })
     subscribing = connection.subscribe(channel).then(
       () => { subscribing = undefined },

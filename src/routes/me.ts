@@ -3,15 +3,31 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { TokenInvalidError } from '../errors.js'
 import { ErrorSchema, UserSchema } from '../schemas/common.js'
 
+/** Usernames remembered per process. A username never changes, so an entry never goes stale. */
+export const USERNAME_CACHE_SIZE = 50_000
+
 const meRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Without it every GET /api/me would cost a store round trip (and fail while the store is down)
+  // to read a value that cannot change; the token itself is still verified on every request.
+  const usernames = new Map<string, string>()
+
+  async function usernameOf (userId: string): Promise<string> {
+    const known = usernames.get(userId)
+    if (known !== undefined) return known
+    const user = await fastify.store.findUserById(userId)
+    if (user === null) throw new TokenInvalidError()
+    if (usernames.size >= USERNAME_CACHE_SIZE) usernames.delete(usernames.keys().next().value as string)
+    usernames.set(userId, user.username)
+    return user.username
+  }
+
   fastify.get('/api/me', {
     config: { bearer: true },
     onRequest: fastify.authenticate,
     schema: { response: { 200: UserSchema, '4xx': ErrorSchema, 503: ErrorSchema } }
   }, async (request) => {
-    const user = await fastify.store.findUserById(request.auth.userId)
-    if (user === null) throw new TokenInvalidError()
-    return { id: user.id, username: user.username }
+    const { userId } = request.auth
+    return { id: userId, username: await usernameOf(userId) }
   })
 }
 

@@ -16,7 +16,7 @@ export const eventCases: Record<string, ContractCase> = {
     const revoked = await openSession(h, { userId })
     await h.store.endSession(userId, out.sessionId, 'logout', h.now())
     await h.store.endSession(userId, revoked.sessionId, 'revoked', h.now())
-    await log.marker()
+    await log.marker(userId)
     t.same(log.forUser(userId), [
       { userId, sessionId: out.sessionId, reason: 'logout' },
       { userId, sessionId: revoked.sessionId, reason: 'revoked' }
@@ -29,7 +29,7 @@ export const eventCases: Record<string, ContractCase> = {
     const userId = randomId()
     const sessions = [await openSession(h, { userId }), await openSession(h, { userId })]
     await h.store.endAllSessions(userId, h.now())
-    await log.marker()
+    await log.marker(userId)
     t.same(sorted(log.forUser(userId)), sorted(sessions.map((s) => ({ userId, sessionId: s.sessionId, reason: 'logout-all' }))))
   },
 
@@ -40,7 +40,7 @@ export const eventCases: Record<string, ContractCase> = {
     const now = h.now()
     await rotate(t, h, held, { now })
     await h.store.rotateRefreshToken(rotation(held, { now: now + GRACE_MS + 1 }))
-    await log.marker()
+    await log.marker(held.userId)
     t.same(log.forUser(held.userId), [{ userId: held.userId, sessionId: held.sessionId, reason: 'reuse' }])
   },
 
@@ -52,7 +52,7 @@ export const eventCases: Record<string, ContractCase> = {
     const kept = await openSession(h, { userId: user.id })
     const ended = [await openSession(h, { userId: user.id }), await openSession(h, { userId: user.id })]
     await h.store.changePassword({ userId: user.id, previousPasswordHash: user.passwordHash, passwordHash: fakeHash(), keepSessionId: kept.sessionId, now: h.now() })
-    await log.marker()
+    await log.marker(user.id)
     t.same(sorted(log.forUser(user.id)), sorted(ended.map((s) => ({ userId: user.id, sessionId: s.sessionId, reason: 'password-change' }))))
   },
 
@@ -72,7 +72,7 @@ export const eventCases: Record<string, ContractCase> = {
     await h.store.endAllSessions(randomId(), now)
     const expired = await openSession(h, { userId: user.id, now, idleTtlMs: 1000 })
     await h.store.endSession(user.id, expired.sessionId, 'logout', now + 1000)
-    await log.marker()
+    await log.marker(user.id)
     t.same(log.forUser(user.id), [])
   },
 
@@ -84,7 +84,7 @@ export const eventCases: Record<string, ContractCase> = {
     const held = await openSession(h)
     await h.store.endSession(held.userId, held.sessionId, 'logout', h.now())
     await stays.waitFor((e) => e.sessionId === held.sessionId)
-    await stays.marker()
+    await stays.marker(held.userId)
     t.same(leaves.forUser(held.userId), [])
     t.equal(stays.forUser(held.userId).length, 1)
   }

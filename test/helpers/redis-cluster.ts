@@ -274,6 +274,7 @@ export async function startRedisCluster (): Promise<RedisCluster> {
       const info = String(await onNode(node.port, async (client) => await client.call('CLUSTER', 'INFO')))
       if (infoField(info, 'cluster_state') !== 'ok') return `node ${node.port}: cluster_state ${infoField(info, 'cluster_state')}`
       if (infoField(info, 'cluster_slots_ok') !== '16384') return `node ${node.port}: cluster_slots_ok ${infoField(info, 'cluster_slots_ok')}`
+      if (Number(infoField(info, 'cluster_known_nodes')) < nodes.length) return `node ${node.port}: knows ${infoField(info, 'cluster_known_nodes')} nodes`
       const replication = String(await onNode(node.port, async (client) => await client.call('INFO', 'replication')))
       if (infoField(replication, 'role') === 'master') masterPorts.add(node.port)
       else if (infoField(replication, 'master_link_status') !== 'up') return `replica ${node.port}: master link ${infoField(replication, 'master_link_status')}`

@@ -1,0 +1,52 @@
+// `npm run start:cluster`: one primary process forks WORKERS copies of the server (0 = one per CPU)
+// sharing one port through Node's cluster module. All state lives in the store, so workers behave as
+// one server: a token rotated by one is spent for all. SIGTERM/SIGINT reach every worker, which drains
+// its in-flight requests (src/server.ts) before exiting; a worker that dies otherwise is replaced.
+import cluster from 'node:cluster'
+import { availableParallelism } from 'node:os'
+import { ConfigError, loadConfig } from './config.js'
+
+const RESTART_DELAY_MS = 1000
+
+function workerCount (): number {
+  try {
+    const config = loadConfig()
+    // Workers share nothing but the store and the key folder: without them each would have its own.
+    if ((config.redisUrl === undefined && config.redisClusterNodes === undefined) || config.jwtKeysDir === undefined) {
+      throw new ConfigError('start:cluster needs REDIS_URL (or REDIS_CLUSTER_NODES) and JWT_KEYS_DIR: workers must share one store and one set of keys; use npm start for one process')
+    }
+    return config.workers === 0 ? availableParallelism() : config.workers
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`rotor: ${error.message}`)
+      process.exit(78)
+    }
+    throw error
+  }
+}
+
+if (cluster.isPrimary) {
+  const count = workerCount()
+  let stopping = false
+  cluster.setupPrimary({ exec: new URL('./server.js', import.meta.url).pathname })
+  for (let i = 0; i < count; i++) cluster.fork()
+  console.error(`rotor: primary ${process.pid} started ${count} workers`)
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      return
+    }
+    console.error(`rotor: worker ${worker.process.pid ?? '?'} exited (${signal ?? code}); starting another`)
+    setTimeout(() => cluster.fork(), RESTART_DELAY_MS).unref()
+  })
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return
+      stopping = true
+      console.error(`rotor: ${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers`)
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+    })
+  }
+}

@@ -39,12 +39,10 @@ export async function startServer (config: Config): Promise<void> {
   })
   // SIGHUP re-reads JWT_KEYS_DIR: add the next key, or remove a retired one, without a restart.
   process.on('SIGHUP', () => {
-    try {
-      app.keyRing.reload()
-      app.log.info({ event: 'keys-reloaded', signingKid: app.keyRing.signingKid }, 'keys reloaded')
-    } catch (error) {
-      app.log.error({ err: error }, 'keys not reloaded: the current keys stay in use')
-    }
+    app.keyRing.reload().then(
+      () => { app.log.info({ event: 'keys-reloaded', signingKid: app.keyRing.signingKid }, 'keys reloaded') },
+      (error: unknown) => { app.log.error({ err: error }, 'keys not reloaded: the current keys stay in use') }
+    )
   })
   try {
     await app.listen({ port: config.port, host: config.host })

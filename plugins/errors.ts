@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { PRE_ROUTING_HEADERS } from './security-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,6 +24,23 @@ export interface ErrorBody {
 
 export function errorBody (statusCode: number, code: string, message: string): ErrorBody {
   return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
+const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL is not valid: a path segment cannot be decoded',
+  FST_ERR_MAX_PARAM_LENGTH: 'The URL is not valid: a path segment is too long'
+}
+
+/**
+ * Fastify's `frameworkErrors`: answers given before routing (a path segment that cannot be decoded,
+ * one over maxParamLength), where no hook or error handler runs. Same contract body as every other
+ * error, with the security headers set by hand, and without echoing the URL back.
+ */
+export function frameworkErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const message = FRAMEWORK_ERROR_MESSAGES[error.code]
+  if (message === undefined) request.log.error({ err: error }, 'request failed before routing')
+  const [statusCode, code] = message === undefined ? [500, 'AUTH_INTERNAL_ERROR'] : [error.statusCode ?? 400, error.code]
+  void reply.code(statusCode).headers(PRE_ROUTING_HEADERS).send(errorBody(statusCode, code, message ?? 'Internal server error'))
 }
 
 // RFC 6750 §3.1: no error attribute when the request carried no token at all.

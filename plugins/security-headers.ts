@@ -8,6 +8,20 @@ import helmet from '@fastify/helmet'
 /** One year (RFC 6797 §6.1.1); operators who want preload lists opt in at their edge. */
 export const HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60
 
+/**
+ * For the few answers Fastify gives before any hook runs (a URL that cannot be decoded, an
+ * over-long path parameter: plugins/errors.ts, frameworkErrorHandler), which helmet cannot reach.
+ * test/abuse/framework-errors.test.ts checks they agree with what helmet sends everywhere else.
+ */
+export const PRE_ROUTING_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+  'strict-transport-security': `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains`,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store'
+})
+
 export default fp(async function securityHeadersPlugin (fastify) {
   await fastify.register(helmet, {
     global: true,

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
 import { loggerOptions } from './logger.js'
-import errorsPlugin from '../plugins/errors.js'
+import errorsPlugin, { frameworkErrorHandler } from '../plugins/errors.js'
 import cachePolicyPlugin from '../plugins/cache-policy.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
@@ -57,7 +57,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     return503OnClosing: true,
     // The contract forbids type coercion ("12345678" is a string, 12345678 is not a password).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    routerOptions: { maxParamLength: 128 }
+    routerOptions: { maxParamLength: 128 },
+    frameworkErrors: frameworkErrorHandler
   }
   const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>()
   // Fastify parses text/plain by default; the contract takes JSON only, so anything else is 415.

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { request, type Agent } from 'node:http'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,7 +42,11 @@ async function build (): Promise<string> {
   for (const file of files) hash.update(relative(REPO_ROOT, file)).update('\0').update(await readFile(file)).update('\0')
   const outDir = join(REPO_ROOT, '.tap', 'server-build', hash.digest('hex').slice(0, 16))
   const serverJs = join(outDir, 'src', 'server.js')
-  if (existsSync(serverJs)) return serverJs
+  if (existsSync(serverJs)) {
+    // Marks the build as in use, so pruneOldBuilds leaves it alone.
+    await utimes(outDir, new Date(), new Date())
+    return serverJs
+  }
 
   const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`
   for (const file of files) {
@@ -64,7 +68,17 @@ async function build (): Promise<string> {
     // Another test file finished the same build first.
     await rm(staging, { recursive: true, force: true })
   }
+  await pruneOldBuilds(dirname(outDir))
   return serverJs
+}
+
+/** Builds of older sources pile up as the tree changes; one unused for an hour is not running. */
+async function pruneOldBuilds (buildsDir: string): Promise<void> {
+  const hourAgo = Date.now() - 60 * 60 * 1000
+  for (const name of await readdir(buildsDir)) {
+    const path = join(buildsDir, name)
+    if ((await stat(path)).mtimeMs < hourAgo) await rm(path, { recursive: true, force: true })
+  }
 }
 
 export interface ServerProcess {

@@ -20,6 +20,7 @@ declare module 'autocannon' {
       url: string
       connections?: number
       duration?: number
+      amount?: number
       timeout?: number
       pipelining?: number
       requests?: Request[]

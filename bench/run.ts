@@ -32,22 +32,49 @@ async function prepareSubject (options: Options, alg: Algorithm, server: NodeChi
   }
   step(`${alg}: opening ${options.refreshSessions} sessions (register + login)`)
   const sessions = await openSessions(server.url, `bench-${alg.toLowerCase()}`, options.refreshSessions)
+  if (!options.scenarios.has('verify-cold')) return { server, sessions, tokens: sessions.map((session) => session.accessToken) }
   step(`${alg}: minting ${options.coldTokens} access tokens by refreshing`)
   const tokens = await mintAccessTokens(server.url, sessions, options.coldTokens)
   return { server, sessions, tokens }
 }
 
-async function benchAlgorithm (options: Options, alg: Algorithm, bare: NodeChild, full: boolean, plan: Plan): Promise<void> {
+const LOAD_SCENARIOS = ['verify-hot', 'verify-cold', 'refresh', 'login', 'login+verify'] as const
+
+async function benchAlgorithm (options: Options, alg: Algorithm, full: boolean, plan: Plan): Promise<void> {
+  if (LOAD_SCENARIOS.some((scenario) => options.scenarios.has(scenario))) {
+    await benchLoads(options, alg, full, plan)
+    await stopAll()
+  }
+  if (full && !options.calibrate && (options.scenarios.has('memory') || options.scenarios.has('scale'))) {
+    await runMemoryAndScale({ alg, keys: await writeKeys(alg), options, plan })
+    await stopAll()
+  }
+}
+
+/** verify-hot and verify-cold; with `full` also refresh, login and login+verify. */
+async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan: Plan): Promise<void> {
   const want = options.scenarios
+  const calibrate = options.calibrate
   step(`${alg}: starting redis-server, server and baselines`)
   const keys = await writeKeys(alg)
   const redis = await startRedis()
-  const fjwt = await startFjwt(keys)
-  const server = options.calibrate ? null : await startServer(`rotor ${alg}`, keys, redis.url)
+  const needRedis1 = full && want.has('refresh')
+  const [bare, fjwt, server, bareCopy, fjwtCopy] = await Promise.all([
+    startBare(),
+    startFjwt(keys),
+    calibrate ? null : startServer(`rotor ${alg}`, keys, redis.url),
+    calibrate ? startBare('bare (copy)') : null,
+    calibrate ? startFjwt(keys, 'fjwt (copy)') : null
+  ])
   const { sessions, tokens } = await prepareSubject(options, alg, server, keys)
   const hotToken = tokens[0] as string
-  const hotSubject = server === null ? await startBare('bare (copy)') : server
-  const coldSubject = server === null ? await startFjwt(keys, 'fjwt (copy)') : server
+  // redis1 answers a token response as long as the server's: started once a real token is known.
+  const [redis1, redis1Copy] = await Promise.all([
+    needRedis1 ? startRedis1(redis.url, hotToken.length) : null,
+    needRedis1 && calibrate ? startRedis1(redis.url, hotToken.length, 'redis1 (copy)') : null
+  ])
+  const hotSubject = server ?? bareCopy as NodeChild
+  const coldSubject = server ?? fjwtCopy as NodeChild
   const setup = {
     alg,
     hotSubject: { name: hotSubject.name, url: hotSubject.url },
@@ -60,13 +87,11 @@ async function benchAlgorithm (options: Options, alg: Algorithm, bare: NodeChild
   }
   if (want.has('verify-hot')) await runVerifyHot(setup, plan)
   if (want.has('verify-cold')) await runVerifyCold(setup, plan)
-  if (full && want.has('refresh')) {
-    const redis1 = await startRedis1(redis.url, hotToken.length)
-    const subject = server ?? await startRedis1(redis.url, hotToken.length, 'redis1 (copy)')
+  if (redis1 !== null) {
+    const subject = server ?? redis1Copy as NodeChild
     await runRefresh({
       alg, subject: { name: subject.name, url: subject.url }, sessions, redis1Url: redis1.url, redisUrl: redis.url, countRoundTrips: server !== null
     }, plan)
-    await redis1.stop()
   }
   if (full && want.has('login')) {
     const argon2 = argon2Rate('argon2', options.loginConnections)
@@ -80,10 +105,6 @@ async function benchAlgorithm (options: Options, alg: Algorithm, bare: NodeChild
       : logins('login flood', server.url, await loginUsers(server, alg, options), options.loginConnections)
     await runLoginVerify(alg, verify, flood, plan)
   }
-  if (full && server !== null && (want.has('memory') || want.has('scale'))) {
-    await runMemoryAndScale({ alg, keys, options, plan })
-  }
-  await stopAll()
 }
 
 const loginUserCache = new Map<NodeChild, string[]>()
@@ -118,10 +139,7 @@ async function main (): Promise<void> {
     // Each algorithm gets its own processes, stopped before the next starts (two cores: nothing idle
     // should linger beside a load).
     const algorithms: Array<[Algorithm, boolean, Plan]> = [[options.alg, true, options.plan], ...options.verifyOnlyAlgs.map((alg): [Algorithm, boolean, Plan] => [alg, false, options.otherPlan])]
-    for (const [alg, full, plan] of algorithms) {
-      const bare = await startBare()
-      await benchAlgorithm(options, alg, bare, full, plan)
-    }
+    for (const [alg, full, plan] of algorithms) await benchAlgorithm(options, alg, full, plan)
     done()
     await finish({ startedAt, argv: process.argv.slice(2), quick: options.quick, calibrate: options.calibrate, plan: options.plan, otherPlan: options.otherPlan })
   } finally {

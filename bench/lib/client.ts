@@ -1,5 +1,7 @@
 // Talks to a running Rotor server the way a native client does (body transport) to prepare what the
 // load needs: accounts, sessions, and many distinct live access tokens.
+import { runLoad } from './load.js'
+import { refreshChainClients } from './targets.js'
 
 export const PASSWORD = 'correct horse battery staple'
 
@@ -70,14 +72,22 @@ export async function openSessionsOfOneUser (server: string, username: string, c
 
 /**
  * At least `total` distinct live access tokens: each refresh issues a fresh one (new jti) for a live
- * session, so no login (and no argon2) is needed beyond the sessions'. Sessions rotate in parallel,
- * each one sequentially, as clients do.
+ * session, so no login (and no argon2) is needed beyond the sessions'. The refreshes are driven by
+ * autocannon, one connection per session, each session rotating sequentially as a client does.
  */
 export async function mintAccessTokens (server: string, sessions: HeldSession[], total: number): Promise<string[]> {
   const tokens = sessions.map((session) => session.accessToken)
-  const perSession = Math.ceil(Math.max(0, total - tokens.length) / sessions.length)
-  await Promise.all(sessions.map(async (session) => {
-    for (let i = 0; i < perSession; i++) tokens.push(await refresh(server, session))
-  }))
+  const wanted = total - tokens.length
+  if (wanted <= 0) return tokens
+  const result = await runLoad({
+    url: server,
+    connections: sessions.length,
+    duration: 60,
+    amount: wanted,
+    method: 'POST',
+    path: '/auth/refresh',
+    setupClient: refreshChainClients(sessions, (token) => { tokens.push(token) })
+  })
+  if (result.failed > 0) throw new Error(`minting access tokens: ${result.failed} refreshes failed (${JSON.stringify(result.statusCodes)})`)
   return tokens
 }

@@ -9,6 +9,8 @@ export interface LoadOptions {
   connections: number
   /** Seconds. */
   duration: number
+  /** Stop after this many answers instead (duration is then ignored). */
+  amount?: number
   method?: string
   path: string
   headers?: Record<string, string>
@@ -43,6 +45,7 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     body: options.body,
+    amount: options.amount,
     timeout: 10,
     setupClient: options.setupClient === undefined ? undefined : (client) => { options.setupClient?.(client, clients++) }
   })

@@ -4,12 +4,16 @@ import { startNode, type NodeChild } from './children.js'
 import type { BenchKeys } from './keys.js'
 import { AUDIENCE, ISSUER } from './tokens.js'
 
+/** The server's key prefix (the contract's default, set explicitly so the bench's fills match). */
+export const REDIS_PREFIX = 'auth:'
+
 /** Limits high enough never to answer 429 during a run: the bench measures work, not refusals. */
 const NO_LIMITS = { RATE_LIMIT_PER_MINUTE: '1000000000', LOGIN_MAX_FAILURES: '1000000000' }
 
 export async function startServer (name: string, keys: BenchKeys, redisUrl: string): Promise<NodeChild> {
   return await startNode(name, 'dist/src/server.js', {
     REDIS_URL: redisUrl,
+    REDIS_PREFIX,
     JWT_ALG: keys.alg,
     JWT_KEYS_DIR: keys.dir,
     JWT_ISSUER: ISSUER,

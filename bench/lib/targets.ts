@@ -1,6 +1,7 @@
 // The loads, as targets for interleaved rounds. A server and its baseline are always driven by the
 // same target kind, so the load generator does the same work on both sides of a ratio.
 import { spawn } from 'node:child_process'
+import type autocannon from 'autocannon'
 import { runLoad, type LoadResult } from './load.js'
 import type { Target } from './rounds.js'
 import { ROOT } from './children.js'
@@ -46,10 +47,32 @@ export function verifyCold (name: string, url: string, tokens: string[], connect
 }
 
 /**
- * POST /auth/refresh with body transport: connection i owns sessions[i], and every request presents
- * the refresh token its predecessor returned. The sessions are updated in place, so later rounds
- * continue the same chains.
+ * Per-connection refresh chains, body transport: connection i owns sessions[i], and every request
+ * presents the refresh token its predecessor returned. The sessions are updated in place, so later
+ * loads continue the same chains. `onAccessToken` sees every access token issued.
  */
+export function refreshChainClients (sessions: HeldSession[], onAccessToken?: (token: string) => void): (client: autocannon.Client, index: number) => void {
+  return (client, index) => {
+    const session = sessions[index % sessions.length] as HeldSession
+    client.setRequests([{
+      method: 'POST',
+      path: '/auth/refresh',
+      headers: BODY_HEADERS,
+      setupRequest: (request) => {
+        request.body = `{"refreshToken":"${session.refreshToken}"}`
+        return request
+      },
+      onResponse: (status, body) => {
+        if (status !== 200) return
+        const answer = JSON.parse(body) as { refreshToken?: string, accessToken?: string }
+        if (typeof answer.refreshToken === 'string') session.refreshToken = answer.refreshToken
+        if (typeof answer.accessToken === 'string') onAccessToken?.(answer.accessToken)
+      }
+    }])
+  }
+}
+
+/** POST /auth/refresh on `sessions.length` connections, each continuing its session's chain. */
 export function refreshChains (name: string, url: string, sessions: HeldSession[]): Target {
   return {
     name,
@@ -60,23 +83,7 @@ export function refreshChains (name: string, url: string, sessions: HeldSession[
       method: 'POST',
       path: '/auth/refresh',
       onTick,
-      setupClient: (client, index) => {
-        const session = sessions[index % sessions.length] as HeldSession
-        client.setRequests([{
-          method: 'POST',
-          path: '/auth/refresh',
-          headers: BODY_HEADERS,
-          setupRequest: (request) => {
-            request.body = `{"refreshToken":"${session.refreshToken}"}`
-            return request
-          },
-          onResponse: (status, body) => {
-            if (status !== 200) return
-            const answer = JSON.parse(body) as { refreshToken?: string, accessToken?: string }
-            if (typeof answer.refreshToken === 'string') session.refreshToken = answer.refreshToken
-          }
-        }])
-      }
+      setupClient: refreshChainClients(sessions)
     })
   }
 }

@@ -19,7 +19,7 @@ export interface RefreshSetup {
   countRoundTrips: boolean
 }
 
-const SAMPLE = 500
+const SAMPLE = 200
 
 /** Keeps INFO commandstats deltas and 2xx counts over the rounds of `target` only. */
 function countingCommands (target: Target, redis: Redis, totals: { requests: number, calls: Record<string, number> }): Target {

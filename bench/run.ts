@@ -2,11 +2,14 @@
 // started for the run, driven by autocannon in interleaved rounds. Prints a table (stdout), a
 // progress line (stderr), and writes bench/results.json. See bench/README.md.
 import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { mintAccessTokens, openSessions, type HeldSession } from './lib/client.js'
-import { startRedis, stopAll, type NodeChild } from './lib/children.js'
+import { ROOT, startRedis, stopAll, type NodeChild } from './lib/children.js'
 import { writeKeys, type Algorithm } from './lib/keys.js'
 import { parseOptions, USAGE, type Options } from './lib/options.js'
-import { startBare, startFjwt, startRedis1, startServer } from './lib/processes.js'
+import { profileServersInto, startBare, startFjwt, startRedis1, startServer } from './lib/processes.js'
+import { formatProfile, summariseProfiles } from './lib/profile.js'
 import { done, step } from './lib/progress.js'
 import { addNote, finish } from './lib/report.js'
 import type { Plan } from './lib/rounds.js'
@@ -139,8 +142,20 @@ async function main (): Promise<void> {
     // Each algorithm gets its own processes, stopped before the next starts (two cores: nothing idle
     // should linger beside a load).
     const algorithms: Array<[Algorithm, boolean, Plan]> = [[options.alg, true, options.plan], ...options.verifyOnlyAlgs.map((alg): [Algorithm, boolean, Plan] => [alg, false, options.otherPlan])]
+    const profileDir = join(ROOT, 'bench', 'profiles', startedAt.replace(/[:.]/g, '-'))
+    if (options.cpuProf) {
+      await mkdir(profileDir, { recursive: true })
+      profileServersInto(profileDir)
+    }
     for (const [alg, full, plan] of algorithms) await benchAlgorithm(options, alg, full, plan)
     done()
+    if (options.cpuProf) {
+      const summaries = await summariseProfiles(profileDir)
+      for (const summary of summaries) {
+        process.stdout.write(formatProfile(summary) + '\n\n')
+        addNote(`profile ${summary.file}: top self time ${summary.functions.slice(0, 3).map(({ name, share }) => `${name} ${(share * 100).toFixed(1)}%`).join(', ')}`)
+      }
+    }
     await finish({ startedAt, argv: process.argv.slice(2), quick: options.quick, calibrate: options.calibrate, plan: options.plan, otherPlan: options.otherPlan })
   } finally {
     await stopAll()

@@ -53,12 +53,19 @@ async function exited (child: ChildProcess): Promise<void> {
 }
 
 /**
- * Runs `node <script>` (a path under dist/, relative to the repository root) with `env` added and
- * PORT set to a free port, and waits until `readyPath` answers any HTTP status.
+ * Runs `node [nodeArgs] <script>` (a path under dist/, relative to the repository root) with `env`
+ * added and PORT set to a free port, and waits until `readyPath` answers any HTTP status. Stopped
+ * with SIGKILL, or SIGTERM first with `gracefulStop`.
  */
-export async function startNode (name: string, script: string, env: Record<string, string>, readyPath = '/'): Promise<NodeChild> {
+export async function startNode (
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  readyPath = '/',
+  launch: { nodeArgs?: string[], gracefulStop?: boolean } = {}
+): Promise<NodeChild> {
   const port = await freePort()
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...launch.nodeArgs ?? [], script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -73,6 +80,14 @@ export async function startNode (name: string, script: string, env: Record<strin
   })
   const stop = async (): Promise<void> => {
     stopping = true
+    if (launch.gracefulStop === true && child.exitCode === null) {
+      // SIGTERM lets the process exit on its own (node writes --cpu-prof profiles only then).
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => { child.kill('SIGKILL') }, 15_000)
+      await exited(child)
+      clearTimeout(timer)
+      return
+    }
     child.kill('SIGKILL')
     await exited(child)
   }

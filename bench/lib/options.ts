@@ -15,6 +15,8 @@ export interface Options {
   verifyOnlyAlgs: Algorithm[]
   /** Baselines against themselves: shows the harness's noise (ratios should be about 1). */
   calibrate: boolean
+  /** Run the servers under node --cpu-prof and summarise where their time went. */
+  cpuProf: boolean
   scenarios: Set<Scenario>
   plan: Plan
   /** Plan for the verify-only algorithms (shorter, to fit the default run in five minutes). */
@@ -35,8 +37,11 @@ export const USAGE = `npm run bench -- [options]
   --only <a,b,...>   scenarios to run: ${SCENARIOS.join(', ')}
   --rounds <n>       measured rounds per side (default 3, quick 2)
   --seconds <s>      seconds per round (default 3, quick 1)
+  --cold-tokens <n>  distinct tokens verify-cold cycles (default 20000: twice the server's cache)
   --scale-large <n>  sessions for the large side of scale (default 1000000, quick 100000)
   --calibrate        each baseline against a second copy of itself (no server needed): ratios ≈ 1
+  --cpu-prof         run the servers under node --cpu-prof (bench/profiles/) and print where their
+                     time went; use with --only, one scenario at a time
   --help`
 
 export function parseOptions (argv: string[]): Options {
@@ -49,7 +54,9 @@ export function parseOptions (argv: string[]): Options {
       rounds: { type: 'string' },
       seconds: { type: 'string' },
       'scale-large': { type: 'string' },
+      'cold-tokens': { type: 'string' },
       calibrate: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false }
     }
   })
@@ -75,10 +82,13 @@ export function parseOptions (argv: string[]): Options {
     alg,
     verifyOnlyAlgs: quick || values.alg !== undefined ? [] : ALGORITHMS.filter((other) => other !== alg),
     calibrate: values.calibrate === true,
+    cpuProf: values['cpu-prof'] === true,
     scenarios,
     plan: { rounds, seconds, warmup: quick ? 0.5 : 1 },
     otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2.5), warmup: 0.5 },
-    coldTokens: 10_000,
+    // Twice the server's default verified-token cache (src/domain/access-tokens.ts), so cycling
+    // them misses it every time: verify-cold measures verification from scratch.
+    coldTokens: values['cold-tokens'] === undefined ? 20_000 : Number(values['cold-tokens']),
     refreshSessions: 50,
     // Quick measures memory over fewer sessions (bytes per session hardly move past a few thousand)
     // and scale at 100k: a smoke test of the path, not the target's figure.

@@ -10,7 +10,13 @@ export const REDIS_PREFIX = 'auth:'
 /** Limits high enough never to answer 429 during a run: the bench measures work, not refusals. */
 const NO_LIMITS = { RATE_LIMIT_PER_MINUTE: '1000000000', LOGIN_MAX_FAILURES: '1000000000' }
 
+/** Where `--cpu-prof` profiles of the servers go; undefined when not profiling. */
+let profileDir: string | undefined
+
+export function profileServersInto (dir: string): void { profileDir = dir }
+
 export async function startServer (name: string, keys: BenchKeys, redisUrl: string): Promise<NodeChild> {
+  const launch = profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir], gracefulStop: true }
   return await startNode(name, 'dist/src/server.js', {
     REDIS_URL: redisUrl,
     REDIS_PREFIX,
@@ -21,7 +27,7 @@ export async function startServer (name: string, keys: BenchKeys, redisUrl: stri
     COOKIE_SECURE: 'false',
     LOG_LEVEL: 'warn',
     ...NO_LIMITS
-  }, '/health')
+  }, '/health', launch)
 }
 
 export async function startBare (name = 'bare'): Promise<NodeChild> {

@@ -44,12 +44,18 @@ t.test('a session ended on one instance is heard by every instance sharing the p
   const heard: SessionEndedEvent[] = []
   b.store.onSessionEnded((event) => { heard.push(event) })
   const userId = id()
-  const sessionId = id()
-  await a.store.createSession({ userId, sessionId, tokenHash: id(), now: Date.now(), idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent: '' })
-  t.equal(await a.store.endSession(userId, sessionId, 'revoked', Date.now()), true)
-  const deadline = Date.now() + 3000
-  while (heard.length === 0 && Date.now() < deadline) await sleep(5)
-  t.same(heard, [{ userId, sessionId, reason: 'revoked' }])
+  const endOne = async (reason: 'logout' | 'revoked') => {
+    const sessionId = id()
+    await a.store.createSession({ userId, sessionId, tokenHash: id(), now: Date.now(), idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent: '' })
+    t.equal(await a.store.endSession(userId, sessionId, reason, Date.now()), true)
+    return sessionId
+  }
+  // SUBSCRIBE completes asynchronously: publish warm-up ends until b hears one, so it surely listens.
+  const deadline = Date.now() + 10_000
+  while (heard.length === 0 && Date.now() < deadline) { await endOne('logout'); await sleep(50) }
+  const sessionId = await endOne('revoked')
+  while (!heard.some((event) => event.sessionId === sessionId) && Date.now() < deadline) await sleep(5)
+  t.same(heard.filter((event) => event.reason === 'revoked'), [{ userId, sessionId, reason: 'revoked' }])
 })
 
 t.test('a throwing listener neither breaks the subscription nor silences the others', async (t) => {

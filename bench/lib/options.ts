@@ -36,7 +36,7 @@ export const USAGE = `npm run bench -- [options]
                      plus verify-hot and verify-cold for the other three)
   --only <a,b,...>   scenarios to run: ${SCENARIOS.join(', ')}
   --rounds <n>       measured rounds per side (default 3, quick 2)
-  --seconds <s>      seconds per round (default 3, quick 1)
+  --seconds <s>      seconds per round (default 2.5, quick 1)
   --cold-tokens <n>  distinct tokens verify-cold cycles (default 20000: twice the server's cache)
   --scale-large <n>  sessions for the large side of scale (default 1000000, quick 100000)
   --calibrate        each baseline against a second copy of itself (no server needed): ratios ≈ 1
@@ -75,7 +75,7 @@ export function parseOptions (argv: string[]): Options {
   const quick = values.quick === true
   const alg = (values.alg ?? 'EdDSA') as Algorithm
   const rounds = values.rounds === undefined ? (quick ? 2 : 3) : Number(values.rounds)
-  const seconds = values.seconds === undefined ? (quick ? 1 : 3) : Number(values.seconds)
+  const seconds = values.seconds === undefined ? (quick ? 1 : 2.5) : Number(values.seconds)
   if (!(rounds >= 1) || !(seconds > 0)) throw new Error('--rounds and --seconds must be positive')
   return {
     quick,
@@ -85,7 +85,7 @@ export function parseOptions (argv: string[]): Options {
     cpuProf: values['cpu-prof'] === true,
     scenarios,
     plan: { rounds, seconds, warmup: quick ? 0.5 : 1 },
-    otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2.5), warmup: 0.5 },
+    otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2), warmup: 0.5 },
     // Twice the server's default verified-token cache (src/domain/access-tokens.ts), so cycling
     // them misses it every time: verify-cold measures verification from scratch.
     coldTokens: values['cold-tokens'] === undefined ? 20_000 : Number(values['cold-tokens']),

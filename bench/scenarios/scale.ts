@@ -25,7 +25,7 @@ const GRACE_MS = 10_000
 /** A current desktop Chrome user agent: what most sessions carry. */
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const BATCH = 1_000
-const COPY_BATCH = 5_000
+const COPY_BATCH = 2_000
 /** How many store-written sessions the copies are made from. */
 const TEMPLATES = 1_000
 
@@ -68,28 +68,40 @@ async function createSessions (store: AuthStore, count: number, label: string): 
   return kept
 }
 
+// One call copies a batch: KEYS are (session key, index key) pairs, ARGV[1] the expiry (ms epoch),
+// ARGV[2] the DUMP of a store-written session, ARGV[3..] the new session ids. Looping inside Redis
+// is twice as fast as a pipeline of the same commands.
+const COPY_SCRIPT = `
+local expiresAt, dump = ARGV[1], ARGV[2]
+for i = 1, #KEYS / 2 do
+  redis.call('RESTORE', KEYS[2 * i - 1], expiresAt, dump, 'ABSTTL')
+  redis.call('ZADD', KEYS[2 * i], expiresAt, ARGV[2 + i])
+  redis.call('PEXPIREAT', KEYS[2 * i], expiresAt)
+end
+return #KEYS / 2`
+
 /**
  * Adds `count` sessions to Redis as copies of store-written ones: each session hash is a RESTORE of
  * a template's DUMP (same fields, same encoding, same size) under a fresh user and session id, with
- * its own index entry. Ten times faster than the store's script, which matters at a million.
+ * its own index entry and the same TTLs. Returns one copy's ids.
  */
 async function copySessions (redis: Redis, templates: SessionIds[], count: number): Promise<SessionIds | null> {
-  let sample: SessionIds | null = null
   const dumps = await Promise.all(templates.map(async ({ userId, sessionId }) => await redis.dumpBuffer(sessionKey(REDIS_PREFIX, userId, sessionId))))
-  for (let done = 0; done < count; done += COPY_BATCH) {
+  let sample: SessionIds | null = null
+  for (let done = 0, batch = 0; done < count; done += COPY_BATCH, batch++) {
     const size = Math.min(COPY_BATCH, count - done)
-    const expiresAt = Date.now() + IDLE_TTL_MS
-    const pipeline = redis.pipeline()
+    const keys: string[] = []
+    const sessionIds: string[] = []
     for (let i = 0; i < size; i++) {
       const userId = id()
       const sessionId = id()
       sample ??= { userId, sessionId }
-      pipeline.restore(sessionKey(REDIS_PREFIX, userId, sessionId), expiresAt, dumps[i % dumps.length] as Buffer, 'ABSTTL')
-      pipeline.zadd(sessionIndexKey(REDIS_PREFIX, userId), expiresAt, sessionId)
-      pipeline.pexpireat(sessionIndexKey(REDIS_PREFIX, userId), expiresAt)
+      keys.push(sessionKey(REDIS_PREFIX, userId, sessionId), sessionIndexKey(REDIS_PREFIX, userId))
+      sessionIds.push(sessionId)
     }
-    for (const [error] of await pipeline.exec() ?? []) if (error !== null) throw error
-    if ((done / COPY_BATCH) % 20 === 0) detail(`copies: ${(done + size).toLocaleString('en-US')}`)
+    const copied = await redis.eval(COPY_SCRIPT, keys.length, ...keys, Date.now() + IDLE_TTL_MS, dumps[batch % dumps.length] as Buffer, ...sessionIds)
+    if (copied !== size) throw new Error(`copying sessions: ${String(copied)} of ${size}`)
+    if (batch % 25 === 0) detail(`copies: ${(done + size).toLocaleString('en-US')}`)
   }
   return sample
 }

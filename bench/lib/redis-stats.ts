@@ -1,6 +1,8 @@
 // What the bench reads off a redis-server: memory in use, per-command call counts, and the commands
 // clients send (MONITOR), which tells round trips apart from the calls a Lua script makes inside.
-import { Redis } from 'ioredis'
+import { connect, type Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Redis } from 'ioredis'
 
 function infoField (info: string, field: string): number {
   const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(info)
@@ -42,36 +44,52 @@ export interface ClientCommands {
   operations: number
 }
 
+/** A raw MONITOR connection (ioredis's monitor mode races with replies already on the wire). */
+async function monitor (url: string, onCommand: (command: string, source: string) => void): Promise<Socket> {
+  const { hostname, port } = new URL(url)
+  const socket = connect(Number(port), hostname)
+  let buffered = ''
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1')
+      let end: number
+      while ((end = buffered.indexOf('\r\n')) >= 0) {
+        const line = buffered.slice(0, end)
+        buffered = buffered.slice(end + 2)
+        if (line === '+OK') { resolve(); continue }
+        // +1700000000.123456 [0 127.0.0.1:51234] "evalsha" "…" …   (source "lua" for script calls)
+        const match = /^\+\S+ \[\d+ ([^\]]+)\] "([^"]*)"/.exec(line)
+        if (match !== null) onCommand((match[2] as string).toLowerCase(), match[1] as string)
+      }
+    })
+    socket.write('MONITOR\r\n')
+  })
+  return socket
+}
+
 /**
  * Runs `operations()` (which performs and returns a number of operations) under MONITOR and counts
- * the commands clients sent, leaving out the calls Lua scripts made (source "lua") and the monitor's
- * own connection. Slow: MONITOR costs Redis a lot, so use it on a small sequential sample only.
+ * the commands clients sent, leaving out the calls Lua scripts made (source "lua"). Slow: MONITOR
+ * costs Redis a lot, so use it on a small sequential sample only.
  */
 export async function countClientCommands (url: string, operations: () => Promise<number>): Promise<ClientCommands> {
-  const monitor = await new Redis(url, { lazyConnect: true }).monitor()
+  let counting = false
   const counts: Record<string, number> = {}
   let total = 0
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source === 'lua') return
-    const command = String(args[0]).toLowerCase()
+  const socket = await monitor(url, (command, source) => {
+    if (!counting || source === 'lua') return
     counts[command] = (counts[command] ?? 0) + 1
     total++
   })
-  // MONITOR starts streaming once Redis answers it; a PING through another client marks that point.
-  const marker = new Redis(url)
-  await marker.ping()
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  const start = { ...counts }
-  const startTotal = total
+  // Let anything still in flight from an earlier load drain before counting starts.
+  await sleep(200)
+  counting = true
   const done = await operations()
-  await marker.ping()
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  marker.disconnect()
-  monitor.disconnect()
+  await sleep(200)
+  counting = false
+  socket.destroy()
   const byCommand: Record<string, number> = {}
-  for (const [command, count] of Object.entries(counts)) {
-    const change = count - (start[command] ?? 0) - (command === 'ping' ? 1 : 0)
-    if (change > 0) byCommand[command] = change / done
-  }
-  return { perOperation: (total - startTotal - 1) / done, byCommand, operations: done }
+  for (const [command, count] of Object.entries(counts)) byCommand[command] = count / done
+  return { perOperation: total / done, byCommand, operations: done }
 }

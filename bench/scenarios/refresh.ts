@@ -51,6 +51,7 @@ export async function runRefresh (setup: RefreshSetup, plan: Plan): Promise<void
     )
     const ratio = measured.subject.rps / measured.baseline.rps
     const perRefresh = Object.entries(totals.calls)
+      .filter(([, calls]) => calls / Math.max(1, totals.requests) >= 0.005)
       .sort((a, b) => b[1] - a[1])
       .map(([command, calls]) => `${command} ${(calls / Math.max(1, totals.requests)).toFixed(2)}`)
       .join(', ')

@@ -21,6 +21,7 @@ declare module 'autocannon' {
       connections?: number
       duration?: number
       amount?: number
+      sampleInt?: number
       timeout?: number
       pipelining?: number
       requests?: Request[]

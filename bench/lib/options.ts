@@ -84,7 +84,7 @@ export function parseOptions (argv: string[]): Options {
     calibrate: values.calibrate === true,
     cpuProf: values['cpu-prof'] === true,
     scenarios,
-    plan: { rounds, seconds, warmup: quick ? 0.5 : 1 },
+    plan: { rounds, seconds, warmup: quick ? 0.25 : 1 },
     otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2), warmup: 0.5 },
     // Twice the server's default verified-token cache (src/domain/access-tokens.ts), so cycling
     // them misses it every time: verify-cold measures verification from scratch.

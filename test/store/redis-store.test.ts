@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { redisStoreHarness } from '../helpers/redis-store-harness.js'
 import { Redis } from 'ioredis'
 import { sessionIndexKey, sessionKey } from '../../src/store/redis-keys.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
@@ -19,15 +20,7 @@ t.teardown(() => { inspector.disconnect() })
 const id = (): string => randomBytes(16).toString('base64url')
 
 storeContract(t, 'redis', async () => {
-  const prefix = `c${id()}:`
-  const store = createRedisStore({ url: server.url, prefix })
-  return {
-    store,
-    now: () => Date.now(),
-    wait: async (ms) => { await sleep(ms) },
-    indexedSessionIds: async (userId) => await inspector.zrange(sessionIndexKey(prefix, userId), '0', '-1'),
-    teardown: async () => { await store.close() }
-  }
+  return redisStoreHarness({ url: server.url, prefix: `c${id()}:` }, inspector)
 })
 
 // --- Redis only -------------------------------------------------------------------------------

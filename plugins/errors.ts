@@ -3,7 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { PRE_ROUTING_HEADERS } from './security-headers.js'
+import { SECURITY_HEADERS } from './security-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,7 +40,7 @@ export function frameworkErrorHandler (error: FastifyError, request: FastifyRequ
   const message = FRAMEWORK_ERROR_MESSAGES[error.code]
   if (message === undefined) request.log.error({ err: error }, 'request failed before routing')
   const [statusCode, code] = message === undefined ? [500, 'AUTH_INTERNAL_ERROR'] : [error.statusCode ?? 400, error.code]
-  void reply.code(statusCode).headers(PRE_ROUTING_HEADERS).send(errorBody(statusCode, code, message ?? 'Internal server error'))
+  void reply.code(statusCode).headers(SECURITY_HEADERS).send(errorBody(statusCode, code, message ?? 'Internal server error'))
 }
 
 // RFC 6750 §3.1: no error attribute when the request carried no token at all.

@@ -1,48 +1,37 @@
-// Security headers on every answer (issue 5, production safety), errors and 404s included: helmet
-// runs in onRequest, before routing decisions can fail. Rotor serves JSON only, never HTML, so the
-// policy forbids everything a browser could do with a response: load sub-resources, be framed,
-// leak the URL in a Referer, or be sniffed into another content type.
+// Security headers on every answer (issue 5, production safety), errors and 404s included: the hook
+// runs in onRequest, before any routing decision can fail. Rotor serves JSON only, never HTML, so it
+// sends the set the OWASP REST Security Cheat Sheet ("Security Headers") names for API answers, plus
+// CORP and Referrer-Policy, and nothing that only concerns documents (COOP, Origin-Agent-Cluster,
+// X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies, X-XSS-Protection).
+//
+// Why not @fastify/helmet: the set is static, yet helmet rebuilds it on every request through a
+// chain of connect-style middlewares, which halved GET /api/me throughput (issue 6, bench/README.md).
+// Here it is one frozen object handed to reply.headers() in a synchronous hook.
 import fp from 'fastify-plugin'
-import helmet from '@fastify/helmet'
 
 /** One year (RFC 6797 §6.1.1); operators who want preload lists opt in at their edge. */
 export const HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60
 
 /**
- * For the few answers Fastify gives before any hook runs (a URL that cannot be decoded, an
- * over-long path parameter: plugins/errors.ts, frameworkErrorHandler), which helmet cannot reach.
- * test/abuse/framework-errors.test.ts checks they agree with what helmet sends everywhere else.
+ * Every answer's security headers. `cache-control: no-store` covers the contract's rule for /auth/*
+ * and every other per-user answer; the JWKS route alone replaces it with a public max-age.
+ * Also used by the few answers Fastify gives before any hook runs (plugins/errors.ts,
+ * frameworkErrorHandler).
  */
-export const PRE_ROUTING_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  // CSP Level 2 §7.7: frame-ancestors does not fall back to default-src, so it is named.
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'strict-transport-security': `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains`,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
   'cache-control': 'no-store'
 })
 
 export default fp(async function securityHeadersPlugin (fastify) {
-  await fastify.register(helmet, {
-    global: true,
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        // CSP Level 2 §7.7: frame-ancestors does not fall back to default-src, so it is named.
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'none'"]
-      }
-    },
-    frameguard: { action: 'deny' },
-    hsts: { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true, preload: false },
-    referrerPolicy: { policy: 'no-referrer' },
-    noSniff: true,
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    crossOriginOpenerPolicy: { policy: 'same-origin' },
-    permittedCrossDomainPolicies: { permittedPolicies: 'none' },
-    dnsPrefetchControl: { allow: false },
-    hidePoweredBy: true
+  fastify.addHook('onRequest', function setSecurityHeaders (_request, reply, done) {
+    reply.headers(SECURITY_HEADERS)
+    done()
   })
 }, { name: 'security-headers' })

@@ -7,7 +7,6 @@ import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
 import { loggerOptions } from './logger.js'
 import errorsPlugin, { frameworkErrorHandler } from '../plugins/errors.js'
-import cachePolicyPlugin from '../plugins/cache-policy.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
@@ -68,22 +67,24 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.decorate('now', options.now ?? Date.now)
 
   await app.register(errorsPlugin)
-  await app.register(cachePolicyPlugin)
   await app.register(securityHeadersPlugin)
   await app.register(storePlugin, { config, store: options.store })
   await app.register(rateLimitPlugin, { config })
   await app.register(keysPlugin, { config })
   await app.register(accessTokensPlugin, { config })
   await app.register(authenticatePlugin, { config })
-  await app.register(refreshTransportPlugin, { config })
-  await app.register(loginThrottlePlugin, { config })
 
   await app.register(healthRoutes)
   await app.register(jwksRoutes)
-  await app.register(accountRoutes)
-  await app.register(tokenRoutes)
-  await app.register(sessionRoutes)
   await app.register(meRoutes)
+  // The /auth routes in a scope of their own: only they handle refresh cookies and login throttling.
+  await app.register(async function authRoutes (auth) {
+    await auth.register(refreshTransportPlugin, { config })
+    await auth.register(loginThrottlePlugin, { config })
+    await auth.register(accountRoutes)
+    await auth.register(tokenRoutes)
+    await auth.register(sessionRoutes)
+  })
 
   return app
 }

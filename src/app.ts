@@ -5,7 +5,7 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
-import { loggerOptions } from './logger.js'
+import { lazyRequestLogger, loggerOptions } from './logger.js'
 import errorsPlugin, { frameworkErrorHandler } from '../plugins/errors.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
@@ -47,6 +47,7 @@ export const MAX_HEADER_SIZE = 64 * 1024
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const serverOptions: FastifyHttpOptions<Server> = {
     logger: loggerOptions(config, options.logStream),
+    childLoggerFactory: lazyRequestLogger as unknown as FastifyServerOptions['childLoggerFactory'],
     bodyLimit: BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_SIZE },
     // Fastify also takes a hop count here, which its types omit.

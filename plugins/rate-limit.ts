@@ -5,18 +5,44 @@
 // The limiter is put FIRST among each /auth route's onRequest hooks: it answers before bearer
 // verification, body parsing and any argon2 work, so a flood costs one counter increment a request.
 //
+// POST /auth/refresh counts in its own store call instead (`config: { perIpLimit: 'in-route' }`):
+// the rotation script counts the request first, in the same step, so a refresh is one round trip
+// (issue 6). Requests refused before that call (a body failing its schema, a token failing its MAC,
+// a CSRF refusal) are counted on their own by the route's error handler (countUnlessCounted), so
+// every request is still counted exactly once, before its answer.
+//
 // When the store cannot count (Redis down or frozen) the limiter answers 503 AUTH_STORE_UNAVAILABLE
 // rather than failing open. Every /auth route needs the store anyway, so failing open would buy no
 // availability: the route would only wait on the dead store a second time, and the two waits together
 // would break the contract's "503 within 2 seconds" (issue 5).
 import fp from 'fastify-plugin'
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
-import type { FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify'
 import type { Config } from '../src/config.js'
 import { RateLimitedError } from '../src/errors.js'
-import type { AuthStore } from '../src/store/types.js'
+import type { AuthStore, CounterState } from '../src/store/types.js'
 
 export const RATE_LIMIT_WINDOW_MS = 60_000
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** 'in-route': the route counts its per-IP limit itself, through fastify.perIpLimit. */
+    perIpLimit?: 'in-route'
+  }
+  interface FastifyInstance {
+    perIpLimit: PerIpLimit
+  }
+}
+
+/** For routes that count their per-IP limit in a store call of their own. */
+export interface PerIpLimit {
+  /** The counter to hand to that store call. */
+  counterOf (request: FastifyRequest): { key: string, windowMs: number, max: number }
+  /** Takes the count that call made: the rate-limit headers, and RateLimitedError past the limit. */
+  settle (request: FastifyRequest, reply: FastifyReply, counted: CounterState): void
+  /** Counts a request that did not reach that call (refused before it), unless it was counted. */
+  countUnlessCounted (request: FastifyRequest, reply: FastifyReply): Promise<void>
+}
 
 /** Counter key of one client IP on one route; the route's pattern, so /auth/sessions/:id is one bucket. */
 export function rateLimitKey (request: FastifyRequest): string {
@@ -57,8 +83,31 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
   })
   const limiter = fastify.rateLimit() as onRequestAsyncHookHandler
 
+  const counted = new WeakSet<FastifyRequest>()
+  const perIpLimit: PerIpLimit = {
+    counterOf: (request) => ({ key: rateLimitKey(request), windowMs: RATE_LIMIT_WINDOW_MS, max: config.rateLimitPerMinute }),
+    settle (request, reply, state) {
+      counted.add(request)
+      // The same headers @fastify/rate-limit sends on the other /auth routes.
+      const resetSeconds = Math.max(1, Math.ceil((state.resetAt - fastify.now()) / 1000))
+      reply.header('x-ratelimit-limit', config.rateLimitPerMinute)
+      reply.header('x-ratelimit-remaining', Math.max(0, config.rateLimitPerMinute - state.count))
+      reply.header('x-ratelimit-reset', resetSeconds)
+      if (state.count > config.rateLimitPerMinute) {
+        reply.header('retry-after', resetSeconds)
+        throw new RateLimitedError(String(resetSeconds))
+      }
+    },
+    async countUnlessCounted (request, reply) {
+      if (counted.has(request)) return
+      const { key, windowMs } = perIpLimit.counterOf(request)
+      perIpLimit.settle(request, reply, await fastify.store.incrementCounter(key, windowMs, fastify.now()))
+    }
+  }
+  fastify.decorate('perIpLimit', perIpLimit)
+
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    if (!isAuthRoute(route.url)) return
+    if (!isAuthRoute(route.url) || route.config?.perIpLimit === 'in-route') return
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [limiter, ...existing]
   })

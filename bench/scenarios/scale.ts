@@ -5,7 +5,7 @@
 // them (see copySessions).
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { sessionIndexKey, sessionKey } from '../../src/store/redis-keys.js'
+import { sessionIndexField, sessionKey, userKey } from '../../src/store/redis-keys.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
 import { startRedis, type NodeChild } from '../lib/children.js'
@@ -33,17 +33,36 @@ interface SessionIds { userId: string, sessionId: string }
 
 function id (): string { return randomBytes(16).toString('base64url') }
 
+/** An argon2id PHC string of the server's parameters, the size every account's hash has. */
+const PASSWORD_HASH = `$argon2id$v=19$m=19456,t=2,p=1$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`
+
 /**
- * Creates `count` sessions through the store, one per user (each with its own index: the costliest
- * layout per session), and spends each one's first token once, so it holds what a session in use
- * holds (previous hash, rotation time, grace successor box). Returns the first sessions' ids.
+ * Writes the accounts of `userIds` as createUser writes them (the account hash; not the username
+ * claims, which no session touches), so sessions are measured on top of the accounts they belong to.
  */
-async function createSessions (store: AuthStore, count: number, label: string): Promise<SessionIds[]> {
+async function createAccounts (redis: Redis, userIds: string[]): Promise<void> {
+  for (let done = 0; done < userIds.length; done += BATCH) {
+    const pipeline = redis.pipeline()
+    for (const userId of userIds.slice(done, done + BATCH)) {
+      pipeline.hset(userKey(REDIS_PREFIX, userId), 'username', `bench-${userId.toLowerCase()}`, 'passwordHash', PASSWORD_HASH, 'createdAt', Date.now())
+    }
+    await pipeline.exec()
+  }
+}
+
+/**
+ * Creates one session through the store for each of `userIds` (one session per user: each pays for
+ * a whole index entry, the costliest layout per session), and spends each one's first token once, so
+ * it holds what a session in use holds (previous hash, grace successor box). Returns the first
+ * sessions' ids.
+ */
+async function createSessions (store: AuthStore, userIds: string[], label: string): Promise<SessionIds[]> {
   const kept: SessionIds[] = []
+  const count = userIds.length
   for (let done = 0; done < count; done += BATCH) {
     const size = Math.min(BATCH, count - done)
     await Promise.all(Array.from({ length: size }, async (_, offset) => {
-      const userId = id()
+      const userId = userIds[done + offset] as string
       const sessionId = id()
       if (kept.length < TEMPLATES) kept.push({ userId, sessionId })
       const tokenHash = randomBytes(16).toString('base64url')
@@ -68,22 +87,21 @@ async function createSessions (store: AuthStore, count: number, label: string): 
   return kept
 }
 
-// One call copies a batch: KEYS are (session key, index key) pairs, ARGV[1] the expiry (ms epoch),
-// ARGV[2] the DUMP of a store-written session, ARGV[3..] the new session ids. Looping inside Redis
-// is twice as fast as a pipeline of the same commands.
+// One call copies a batch: KEYS are (session key, account key) pairs, ARGV[1] the expiry (ms epoch),
+// ARGV[2] the DUMP of a store-written session, ARGV[3..] the new sessions' index fields. Looping
+// inside Redis is twice as fast as a pipeline of the same commands.
 const COPY_SCRIPT = `
 local expiresAt, dump = ARGV[1], ARGV[2]
 for i = 1, #KEYS / 2 do
   redis.call('RESTORE', KEYS[2 * i - 1], expiresAt, dump, 'ABSTTL')
-  redis.call('ZADD', KEYS[2 * i], expiresAt, ARGV[2 + i])
-  redis.call('PEXPIREAT', KEYS[2 * i], expiresAt)
+  redis.call('HSET', KEYS[2 * i], ARGV[2 + i], '')
 end
 return #KEYS / 2`
 
 /**
- * Adds `count` sessions to Redis as copies of store-written ones: each session hash is a RESTORE of
- * a template's DUMP (same fields, same encoding, same size) under a fresh user and session id, with
- * its own index entry and the same TTLs. Returns one copy's ids.
+ * Adds `count` sessions to Redis as copies of store-written ones: each session record is a RESTORE
+ * of a template's DUMP (same bytes, same size) under a fresh user and session id, with its own index
+ * entry and the same TTL. Returns one copy's ids.
  */
 async function copySessions (redis: Redis, templates: SessionIds[], count: number): Promise<SessionIds | null> {
   const dumps = await Promise.all(templates.map(async ({ userId, sessionId }) => await redis.dumpBuffer(sessionKey(REDIS_PREFIX, userId, sessionId))))
@@ -96,8 +114,8 @@ async function copySessions (redis: Redis, templates: SessionIds[], count: numbe
       const userId = id()
       const sessionId = id()
       sample ??= { userId, sessionId }
-      keys.push(sessionKey(REDIS_PREFIX, userId, sessionId), sessionIndexKey(REDIS_PREFIX, userId))
-      sessionIds.push(sessionId)
+      keys.push(sessionKey(REDIS_PREFIX, userId, sessionId), userKey(REDIS_PREFIX, userId))
+      sessionIds.push(sessionIndexField(sessionId))
     }
     const copied = await redis.eval(COPY_SCRIPT, keys.length, ...keys, Date.now() + IDLE_TTL_MS, dumps[batch % dumps.length] as Buffer, ...sessionIds)
     if (copied !== size) throw new Error(`copying sessions: ${String(copied)} of ${size}`)
@@ -135,15 +153,17 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
   try {
     const written = options.scenarios.has('memory') ? options.memorySessions : TEMPLATES
     step(`memory: writing ${written.toLocaleString('en-US')} sessions through the store`)
+    const userIds = Array.from({ length: written }, id)
+    await createAccounts(largeRedis, userIds)
     const memoryBefore = await usedMemory(largeRedis)
     const keysBefore = await keyCount(largeRedis)
-    const templates = await createSessions(largeStore, written, 'store')
+    const templates = await createSessions(largeStore, userIds, 'store')
     if (options.scenarios.has('memory')) {
       const bytes = (await usedMemory(largeRedis) - memoryBefore) / written
       const keysPer = (await keyCount(largeRedis) - keysBefore) / written
       const sample = templates[0] as SessionIds
       const sessionBytes = await largeRedis.memory('USAGE', sessionKey(REDIS_PREFIX, sample.userId, sample.sessionId))
-      const indexBytes = await largeRedis.memory('USAGE', sessionIndexKey(REDIS_PREFIX, sample.userId))
+      const accountBytes = await largeRedis.memory('USAGE', userKey(REDIS_PREFIX, sample.userId))
       addRow({
         scenario: 'memory',
         alg: '—',
@@ -155,10 +175,10 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
         failed: 0,
         notes: [
           `used_memory delta / ${written.toLocaleString('en-US')} sessions, ${keysPer.toFixed(2)} keys each; ` +
-          `created through the store API (createSession + one rotation each, ${USER_AGENT.length}-byte user agent), not by logging in; ` +
-          'one session per user, so each carries a whole index: the costliest case',
-          `MEMORY USAGE of one such session hash: ${String(sessionBytes)} B, of its user's index: ${String(indexBytes)} B ` +
-          '(the rest of the delta is the keyspace\'s own tables: dict entries and the expires dict)'
+          `created through the store API (createSession + one rotation each, ${USER_AGENT.length}-byte user agent) on top of existing accounts, not by logging in; ` +
+          'one session per user, so each adds a whole index entry to its account: the costliest case',
+          `MEMORY USAGE of one such session record: ${String(sessionBytes)} B; of its account hash with the index entry: ${String(accountBytes)} B ` +
+          '(the delta also holds the keyspace\'s own tables: dict entries and the expires dict)'
         ]
       })
     }
@@ -166,7 +186,7 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
     step(`scale: filling to ${count(options.scaleSmall)} and ${count(options.scaleLarge)} live sessions`)
     const smallStore = createRedisStore({ url: small.redisUrl, prefix: REDIS_PREFIX, commandTimeoutMs: 30_000 })
     try {
-      await createSessions(smallStore, Math.max(0, options.scaleSmall - options.refreshSessions), 'small')
+      await createSessions(smallStore, Array.from({ length: Math.max(0, options.scaleSmall - options.refreshSessions) }, id), 'small')
     } finally {
       await smallStore.close()
     }

@@ -1,8 +1,8 @@
 // Sessions: login starts one, every refresh rotates its refresh token (single use, with a grace
 // replay for retries), reuse of a spent token ends it. Plain TypeScript: the routes adapt it to HTTP.
 import type { Config } from '../config.js'
-import { RefreshInvalidError, RefreshReusedError } from '../errors.js'
-import type { AuthStore, SessionEndReason } from '../store/types.js'
+import { RateLimitedError, RefreshInvalidError, RefreshReusedError } from '../errors.js'
+import type { AuthStore, CounterState, RotateRefreshTokenInput, SessionEndReason } from '../store/types.js'
 import {
   mintRefreshToken, newId, openSuccessor, readRefreshToken, sealSuccessor, type RefreshMacKeys
 } from './refresh-tokens.js'
@@ -26,7 +26,12 @@ export interface IssuedRefreshToken {
   expiresAt: number
   /** Set on the refresh path: 'rotated' or a 'grace' replay of the same successor. */
   outcome?: 'rotated' | 'grace'
+  /** The rate-limit counter the rotation counted in the same store call, when it was given one. */
+  counted?: CounterState
 }
+
+/** An error of rotateSession, with the counter state when the store call counted the request. */
+export type RotationError = Error & { counted?: CounterState, userId?: string, sessionId?: string }
 
 export async function startSession (
   deps: SessionDeps,
@@ -50,8 +55,15 @@ export async function startSession (
 /**
  * Spends `presented` and returns its successor. Throws RefreshInvalidError for anything that is not
  * a live session's token and RefreshReusedError (after the store ended the session) for a spent one.
+ * With `counter`, the store counts the request against that limit in the same call (one round trip)
+ * and rotates nothing past it: RateLimitedError. A token that fails its MAC reaches no store and
+ * counts nothing: the caller counts it on its own.
  */
-export async function rotateSession (deps: SessionDeps, presented: string): Promise<IssuedRefreshToken> {
+export async function rotateSession (
+  deps: SessionDeps,
+  presented: string,
+  counter?: RotateRefreshTokenInput['counter']
+): Promise<IssuedRefreshToken> {
   const token = readRefreshToken(deps.keys, presented)
   if (token === null) throw new RefreshInvalidError()
   const { userId, sessionId, generation } = token
@@ -65,20 +77,24 @@ export async function rotateSession (deps: SessionDeps, presented: string): Prom
     successorBox: sealSuccessor(successor.secret, token.boxKey),
     now: deps.now(),
     idleTtlMs: deps.config.refreshIdleTtl * 1000,
-    graceMs: deps.config.refreshReuseGrace * 1000
+    graceMs: deps.config.refreshReuseGrace * 1000,
+    counter
   })
+  const { counted } = result
   switch (result.outcome) {
     case 'rotated':
-      return { userId, sessionId, refreshToken: successor.token, expiresAt: result.session.expiresAt, outcome: 'rotated' }
+      return { userId, sessionId, refreshToken: successor.token, expiresAt: result.session.expiresAt, outcome: 'rotated', counted }
     case 'grace': {
       // The same successor again: same ids, generation and secret give the same token.
       const replay = mintRefreshToken(deps.keys, { userId, sessionId, generation: result.generation }, openSuccessor(result.successorBox, token.boxKey))
-      return { userId, sessionId, refreshToken: replay.token, expiresAt: result.session.expiresAt, outcome: 'grace' }
+      return { userId, sessionId, refreshToken: replay.token, expiresAt: result.session.expiresAt, outcome: 'grace', counted }
     }
     case 'reused':
-      throw Object.assign(new RefreshReusedError(), { userId, sessionId })
+      throw Object.assign(new RefreshReusedError(), { userId, sessionId, counted })
+    case 'limited':
+      throw Object.assign(new RateLimitedError(String(Math.max(1, Math.ceil((result.counted.resetAt - deps.now()) / 1000)))), { counted })
     default:
-      throw new RefreshInvalidError()
+      throw Object.assign(new RefreshInvalidError(), { counted })
   }
 }
 

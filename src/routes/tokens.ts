@@ -1,8 +1,8 @@
 // Refresh and logout: the two routes that take a refresh token (cookie or body).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { RefreshMissingError } from '../errors.js'
-import { endSessionByRefreshToken, rotateSession } from '../domain/sessions.js'
+import { RefreshMissingError, StoreUnavailableError } from '../errors.js'
+import { endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
 import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/common.js'
 import { DEFAULT_SCOPE } from './accounts.js'
 
@@ -12,20 +12,32 @@ const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
 const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const sessionDeps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now }
 
+  const { perIpLimit } = fastify
+
+  // The per-IP limit is counted by the rotation itself: one store round trip a refresh
+  // (plugins/rate-limit.ts). A request refused before it is counted here, on its way out.
   fastify.post('/auth/refresh', {
-    schema: { body: OptionalRefreshBody, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } }
+    schema: { body: OptionalRefreshBody, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
+    config: { perIpLimit: 'in-route' },
+    errorHandler: async (error, request, reply) => {
+      // A store that cannot rotate cannot count either: answer its 503 at once.
+      if (!(error instanceof StoreUnavailableError)) await perIpLimit.countUnlessCounted(request, reply)
+      throw error
+    }
   }, async (request, reply) => {
     const presented = request.presentedRefreshToken()
     if (presented === null) throw new RefreshMissingError()
     let issued
     try {
-      issued = await rotateSession(sessionDeps, presented.token)
+      issued = await rotateSession(sessionDeps, presented.token, perIpLimit.counterOf(request))
     } catch (error) {
-      const { userId, sessionId, code } = error as { userId?: string, sessionId?: string, code?: string }
+      const { userId, sessionId, code, counted } = error as RotationError & { code?: string }
+      if (counted !== undefined) perIpLimit.settle(request, reply, counted)
       if (code === 'AUTH_REFRESH_REUSED') request.log.warn({ event: 'refresh-reuse-detected', userId, sessionId }, 'refresh token reuse: session ended')
       if (presented.via === 'cookie') reply.clearRefreshCookie()
       throw error
     }
+    if (issued.counted !== undefined) perIpLimit.settle(request, reply, issued.counted)
     const { userId, sessionId } = issued
     request.log.info({ event: issued.outcome === 'grace' ? 'refresh-grace-replay' : 'refresh', userId, sessionId }, 'refresh')
     const access = fastify.accessTokens.sign({ userId, sessionId, scope: DEFAULT_SCOPE })

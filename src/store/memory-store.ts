@@ -100,7 +100,7 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
   const getIndex = (userId: string): SessionIndex | undefined => live(indexes, userId, (i) => i.expireAt)
   const getCounter = (key: string): StoredCounter | undefined => live(counters, key, (c) => c.expireAt)
 
-  /** ZREMRANGEBYSCORE -inf now, which every session-touching operation does first. */
+  /** Drops index entries of sessions ended by `now` (the Redis store does so when it walks an index). */
   function pruneIndex (userId: string, now: number): SessionIndex | undefined {
     const index = getIndex(userId)
     if (index === undefined) return undefined
@@ -194,6 +194,45 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
   const evictSession = (_key: string, session: StoredSession): void => { deleteSession(session.userId, session.id) }
   const evictCounter = (key: string): void => { counters.delete(key) }
 
+  function rotate (input: RotateRefreshTokenInput): RotateRefreshTokenResult {
+    const { userId, sessionId, generation, presentedHash, now } = input
+    pruneIndex(userId, now)
+    const s = getSession(userId, sessionId)
+    if (s === undefined || s.expiresAt <= now) return { outcome: 'invalid' }
+    if (presentedHash === s.cur && generation === s.gen) {
+      s.prev = s.cur
+      s.cur = input.successorHash
+      s.box = input.successorBox
+      s.rotatedAt = now
+      s.gen += 1
+      s.lastUsedAt = now
+      s.expiresAt = Math.min(now + input.idleTtlMs, s.maxExpiresAt)
+      setIndexScore(userId, sessionId, s.expiresAt)
+      return { outcome: 'rotated', generation: s.gen, session: toRecord(s) }
+    }
+    if (input.graceMs > 0 && presentedHash === s.prev && generation === s.gen - 1 && now - s.rotatedAt <= input.graceMs) {
+      return { outcome: 'grace', generation: s.gen, successorBox: s.box, session: toRecord(s) }
+    }
+    // The caller verified the token's MAC, so a lower generation is a genuinely spent token.
+    if (generation < s.gen) {
+      deleteSession(userId, sessionId)
+      emit([{ userId, sessionId, reason: 'reuse' }])
+      return { outcome: 'reused' }
+    }
+    return { outcome: 'invalid' }
+  }
+
+  function countHit (key: string, windowMs: number, now: number): CounterState {
+    let counter = getCounter(key)
+    if (counter === undefined) {
+      makeRoom(counters, maxCounters, (c) => c.expireAt, evictCounter)
+      counter = { count: 0, resetAt: now + windowMs, expireAt: clock() + windowMs }
+      counters.set(key, counter)
+    }
+    counter.count += 1
+    return { count: counter.count, resetAt: counter.resetAt }
+  }
+
   function sweep (): void {
     const time = clock()
     for (const [key, session] of sessions) if (session.expiresAt <= time) evictSession(key, session)
@@ -257,31 +296,11 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
     },
 
     async rotateRefreshToken (input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult> {
-      const { userId, sessionId, generation, presentedHash, now } = input
-      pruneIndex(userId, now)
-      const s = getSession(userId, sessionId)
-      if (s === undefined || s.expiresAt <= now) return { outcome: 'invalid' }
-      if (presentedHash === s.cur && generation === s.gen) {
-        s.prev = s.cur
-        s.cur = input.successorHash
-        s.box = input.successorBox
-        s.rotatedAt = now
-        s.gen += 1
-        s.lastUsedAt = now
-        s.expiresAt = Math.min(now + input.idleTtlMs, s.maxExpiresAt)
-        setIndexScore(userId, sessionId, s.expiresAt)
-        return { outcome: 'rotated', generation: s.gen, session: toRecord(s) }
-      }
-      if (input.graceMs > 0 && presentedHash === s.prev && generation === s.gen - 1 && now - s.rotatedAt <= input.graceMs) {
-        return { outcome: 'grace', generation: s.gen, successorBox: s.box, session: toRecord(s) }
-      }
-      // The caller verified the token's MAC, so a lower generation is a genuinely spent token.
-      if (generation < s.gen) {
-        deleteSession(userId, sessionId)
-        emit([{ userId, sessionId, reason: 'reuse' }])
-        return { outcome: 'reused' }
-      }
-      return { outcome: 'invalid' }
+      const { counter } = input
+      if (counter === undefined) return rotate(input)
+      const counted = countHit(counter.key, counter.windowMs, input.now)
+      if (counted.count > counter.max) return { outcome: 'limited', counted }
+      return { ...rotate(input), counted }
     },
 
     async endSession (userId, sessionId, reason, now) {
@@ -319,14 +338,7 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
     },
 
     async incrementCounter (key, windowMs, now): Promise<CounterState> {
-      let counter = getCounter(key)
-      if (counter === undefined) {
-        makeRoom(counters, maxCounters, (c) => c.expireAt, evictCounter)
-        counter = { count: 0, resetAt: now + windowMs, expireAt: clock() + windowMs }
-        counters.set(key, counter)
-      }
-      counter.count += 1
-      return { count: counter.count, resetAt: counter.resetAt }
+      return countHit(key, windowMs, now)
     },
 
     async readCounter (key, now) {

@@ -3,7 +3,10 @@
 // one slot; the username claim and counters are single-key operations on slots of their own.
 import { createHash } from 'node:crypto'
 
-/** The account hash (username, passwordHash, createdAt); the only key without a TTL besides the name claim. */
+/**
+ * The account hash (username, passwordHash, createdAt), also the user's session index: one field
+ * per session (sessionIndexField). The only key without a TTL besides the name claim.
+ */
 export function userKey (prefix: string, userId: string): string {
   return `${prefix}{${userId}}:user`
 }
@@ -13,14 +16,14 @@ export function sessionKeyPrefix (prefix: string, userId: string): string {
   return `${prefix}{${userId}}:s:`
 }
 
-/** One session's hash, expiring (PEXPIREAT) when the session ends. */
+/** One session's packed record (src/store/lua/lib/session-record.lua), expiring when the session ends. */
 export function sessionKey (prefix: string, userId: string, sessionId: string): string {
   return sessionKeyPrefix(prefix, userId) + sessionId
 }
 
-/** The user's session index: a sorted set of sessionId scored by expiresAt. */
-export function sessionIndexKey (prefix: string, userId: string): string {
-  return `${prefix}{${userId}}:sessions`
+/** The field of the account hash (userKey) that indexes one session; must match session-record.lua. */
+export function sessionIndexField (sessionId: string): string {
+  return `s:${sessionId}`
 }
 
 /**

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { Cluster, Redis } from 'ioredis'
 import { StoreUnavailableError } from '../errors.js'
 import {
-  counterKey, sessionEndedChannel, sessionIndexKey, sessionKey, sessionKeyPrefix, userKey, usernameKey
+  counterKey, sessionEndedChannel, sessionKey, sessionKeyPrefix, userKey, usernameKey
 } from './redis-keys.js'
 import type { AuthStore, CounterState, SessionEndedEvent, SessionRecord, UserRecord } from './types.js'
 
@@ -30,20 +30,24 @@ export interface RedisStoreOptions {
   logger?: RedisStoreLogger
 }
 
-const SCRIPTS = {
-  createSession: { file: 'create-session', keys: 2 },
-  rotateRefreshToken: { file: 'rotate-refresh-token', keys: 2 },
-  endSession: { file: 'end-session', keys: 2 },
-  endAllSessions: { file: 'end-all-sessions', keys: 2 },
-  listSessions: { file: 'list-sessions', keys: 2 },
-  findSession: { file: 'find-session', keys: 1 },
-  changePassword: { file: 'change-password', keys: 3 },
+// `libs` are files of lua/lib/ put before the script (local functions they share); `keys`
+// undefined means the caller passes the number of keys first (rotateRefreshToken: 2 or 3).
+interface ScriptSpec { file: string, keys?: number, libs?: string[] }
+const SCRIPTS: Record<'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' |
+'findSession' | 'changePassword' | 'confirmUsername' | 'incrementCounter' | 'readCounter', ScriptSpec> = {
+  createSession: { file: 'create-session', keys: 3, libs: ['session-record'] },
+  rotateRefreshToken: { file: 'rotate-refresh-token', libs: ['session-record', 'counter'] },
+  endSession: { file: 'end-session', keys: 2, libs: ['session-record'] },
+  endAllSessions: { file: 'end-all-sessions', keys: 2, libs: ['session-record'] },
+  listSessions: { file: 'list-sessions', keys: 2, libs: ['session-record'] },
+  findSession: { file: 'find-session', keys: 1, libs: ['session-record'] },
+  changePassword: { file: 'change-password', keys: 2, libs: ['session-record'] },
   confirmUsername: { file: 'confirm-username', keys: 1 },
-  incrementCounter: { file: 'increment-counter', keys: 1 },
+  incrementCounter: { file: 'increment-counter', keys: 1, libs: ['counter'] },
   readCounter: { file: 'read-counter', keys: 1 }
-} as const
+}
 type ScriptName = keyof typeof SCRIPTS
-type ScriptCall = (...keysThenArgs: Array<string | number>) => Promise<unknown>
+type ScriptCall = (...keysThenArgs: Array<string | number | Buffer>) => Promise<unknown>
 
 // Next to this module when run from src/; the compiled dist/src/store/ reads them from src/.
 const LUA_DIRS = [new URL('./lua/', import.meta.url), new URL('../../../src/store/lua/', import.meta.url)]
@@ -60,7 +64,15 @@ function readLua (file: string): string {
 }
 
 // Read once per process; every client defines them with defineCommand.
-const LUA = Object.fromEntries(Object.entries(SCRIPTS).map(([name, { file }]) => [name, readLua(file)])) as Record<ScriptName, string>
+const LUA = Object.fromEntries(Object.entries(SCRIPTS).map(([name, { file, libs = [] }]) =>
+  [name, [...libs.map((lib) => readLua(`lib/${lib}`)), readLua(file)].join('\n')])) as Record<ScriptName, string>
+
+/** The source Redis runs for lua/<file>.lua, its libraries included (for tests that EVAL it by hand). */
+export function scriptSource (file: string): string {
+  const name = (Object.keys(SCRIPTS) as ScriptName[]).find((script) => SCRIPTS[script].file === file)
+  if (name === undefined) throw new Error(`no script ${file}`)
+  return LUA[name]
+}
 
 /** How long a username claim lives before createUser confirms it (a crash leaves it reclaimable). */
 const CLAIM_TTL_MS = 30_000
@@ -74,6 +86,9 @@ function toStoreError (error: unknown): Error {
   if (error instanceof Error && error.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(error.message)) return error
   return new StoreUnavailableError({ cause: error })
 }
+
+/** Session records keep hashes and boxes as raw bytes (lua/lib/session-record.lua). */
+const rawBytes = (base64url: string): Buffer => Buffer.from(base64url, 'base64url')
 
 function sessionFrom (id: string, userId: string, fields: unknown[], at = 0): SessionRecord {
   return {
@@ -104,6 +119,7 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
     // A frozen Redis or a black-holed link sends nothing: drop the socket and reconnect.
     socketTimeout: Math.max(2 * timeoutMs, 2000)
   }
+  const isCluster = options.clusterNodes !== undefined
   const client: Redis | Cluster = options.clusterNodes !== undefined
     ? new Cluster(options.clusterNodes, { clusterRetryStrategy: retryStrategy, redisOptions: connectionOptions })
     : new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...connectionOptions, retryStrategy })
@@ -198,6 +214,11 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
     }
   }
 
+  async function incrementCounter (key: string, windowMs: number, now: number): Promise<CounterState> {
+    const [count, resetAt] = await call(() => scripts.incrementCounter(counterKey(prefix, key), windowMs, now, deadline())) as number[]
+    return { count: Number(count), resetAt: Number(resetAt) }
+  }
+
   async function findUserById (userId: string): Promise<UserRecord | null> {
     const fields = await call(() => client.hgetall(userKey(prefix, userId)))
     if (fields.username === undefined || fields.passwordHash === undefined) return null
@@ -227,7 +248,7 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
 
     async changePassword ({ userId, previousPasswordHash, passwordHash, keepSessionId, now }) {
       const ended = await call(() => scripts.changePassword(
-        userKey(prefix, userId), sessionIndexKey(prefix, userId), sessionKeyPrefix(prefix, userId),
+        userKey(prefix, userId), sessionKeyPrefix(prefix, userId),
         userId, previousPasswordHash, passwordHash, keepSessionId ?? '', now, channel, deadline()))
       return Number(ended)
     },
@@ -235,44 +256,63 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
     async createSession (input) {
       const { userId, sessionId, now } = input
       const expiresAt = await call(() => scripts.createSession(
-        sessionKey(prefix, userId, sessionId), sessionIndexKey(prefix, userId),
-        sessionId, input.tokenHash, now, input.idleTtlMs, input.maxTtlMs, input.ip, input.userAgent, deadline()))
+        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), sessionKeyPrefix(prefix, userId),
+        sessionId, rawBytes(input.tokenHash), now, input.idleTtlMs, input.maxTtlMs, input.ip, input.userAgent, deadline()))
       return { id: sessionId, userId, createdAt: now, lastUsedAt: now, expiresAt: Number(expiresAt), ip: input.ip, userAgent: input.userAgent }
     },
 
     async rotateRefreshToken (input) {
-      const { userId, sessionId } = input
-      const reply = await call(() => scripts.rotateRefreshToken(
-        sessionKey(prefix, userId, sessionId), sessionIndexKey(prefix, userId),
-        userId, sessionId, input.generation, input.presentedHash, input.successorHash, input.successorBox,
-        input.now, input.idleTtlMs, input.graceMs, channel, deadline())) as unknown[]
+      const { userId, sessionId, counter } = input
+      let counted: CounterState | undefined
+      // On Cluster the counter lies in another slot than the session: count it first, on its own.
+      if (counter !== undefined && isCluster) {
+        counted = await incrementCounter(counter.key, counter.windowMs, input.now)
+        if (counted.count > counter.max) return { outcome: 'limited', counted }
+      }
+      const keys = [sessionKey(prefix, userId, sessionId), userKey(prefix, userId)]
+      const limit: Array<string | number> = []
+      if (counter !== undefined && !isCluster) {
+        keys.push(counterKey(prefix, counter.key))
+        limit.push(counter.windowMs, counter.max)
+      }
+      const reply = await call(() => scripts.rotateRefreshToken(keys.length, ...keys,
+        userId, sessionId, input.generation, rawBytes(input.presentedHash), rawBytes(input.successorHash), rawBytes(input.successorBox),
+        input.now, input.idleTtlMs, input.graceMs, channel, deadline(), ...limit)) as unknown[]
+      if (limit.length > 0) counted = { count: Number(reply[1]), resetAt: Number(reply[2]) }
       switch (reply[0]) {
         case 'rotated':
-          return { outcome: 'rotated', generation: Number(reply[1]), session: sessionFrom(sessionId, userId, reply, 2) }
+          return { outcome: 'rotated', generation: Number(reply[3]), session: sessionFrom(sessionId, userId, reply, 4), counted }
         case 'grace':
-          return { outcome: 'grace', generation: Number(reply[1]), successorBox: String(reply[7]), session: sessionFrom(sessionId, userId, reply, 2) }
+          return {
+            outcome: 'grace',
+            generation: Number(reply[3]),
+            successorBox: Buffer.from(String(reply[9]), 'hex').toString('base64url'),
+            session: sessionFrom(sessionId, userId, reply, 4),
+            counted
+          }
         case 'reused':
-          return { outcome: 'reused' }
+          return { outcome: 'reused', counted }
+        case 'limited':
+          return { outcome: 'limited', counted: counted as CounterState }
         default:
-          return { outcome: 'invalid' }
+          return { outcome: 'invalid', counted }
       }
     },
 
     async endSession (userId, sessionId, reason, now) {
       const ended = await call(() => scripts.endSession(
-        sessionKey(prefix, userId, sessionId), sessionIndexKey(prefix, userId),
-        userId, sessionId, reason, now, channel, deadline()))
+        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, sessionId, reason, now, channel, deadline()))
       return ended === 1
     },
 
     async endAllSessions (userId, now) {
       const ended = await call(() => scripts.endAllSessions(
-        sessionIndexKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, deadline()))
+        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, deadline()))
       return Number(ended)
     },
 
     async listSessions (userId, now) {
-      const flat = await call(() => scripts.listSessions(sessionIndexKey(prefix, userId), sessionKeyPrefix(prefix, userId), now)) as unknown[]
+      const flat = await call(() => scripts.listSessions(userKey(prefix, userId), sessionKeyPrefix(prefix, userId), now)) as unknown[]
       const sessions: SessionRecord[] = []
       for (let at = 0; at < flat.length; at += 6) sessions.push(sessionFrom(String(flat[at]), userId, flat, at + 1))
       return sessions.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
@@ -283,10 +323,7 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
       return fields.length === 0 ? null : sessionFrom(sessionId, userId, fields)
     },
 
-    async incrementCounter (key, windowMs, now): Promise<CounterState> {
-      const [count, resetAt] = await call(() => scripts.incrementCounter(counterKey(prefix, key), windowMs, now, deadline())) as number[]
-      return { count: Number(count), resetAt: Number(resetAt) }
-    },
+    incrementCounter,
 
     async readCounter (key, now): Promise<CounterState> {
       const [count, resetAt] = await call(() => scripts.readCounter(counterKey(prefix, key))) as number[]

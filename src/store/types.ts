@@ -65,6 +65,13 @@ export interface RotateRefreshTokenInput {
   idleTtlMs: number
   /** REFRESH_REUSE_GRACE in ms; 0 disables the grace replay. */
   graceMs: number
+  /**
+   * A fixed-window counter to count this request against first, in the same atomic step (the
+   * per-IP limit of POST /auth/refresh, so a refresh is one round trip on standalone Redis; on
+   * Cluster the counter lies in another slot and costs a round trip of its own). Past `max` the
+   * outcome is `limited` and nothing else is read or changed.
+   */
+  counter?: { key: string, windowMs: number, max: number }
 }
 
 /**
@@ -75,12 +82,15 @@ export interface RotateRefreshTokenInput {
  * - `reused`: a genuine older token (generation below the current one, not a grace replay): the
  *   session has been ended (reason `reuse`) and its current token no longer works.
  * - `invalid`: no such live session, or a token that cannot be this session's (nothing changes).
+ * - `limited`: `input.counter` went past its max; nothing else was read or changed.
+ * `counted` is the counter's state after this request, whenever `input.counter` was given.
  */
-export type RotateRefreshTokenResult =
+export type RotateRefreshTokenResult = (
   | { outcome: 'rotated', generation: number, session: SessionRecord }
   | { outcome: 'grace', generation: number, successorBox: string, session: SessionRecord }
   | { outcome: 'reused' }
   | { outcome: 'invalid' }
+) & { counted?: CounterState } | { outcome: 'limited', counted: CounterState }
 
 /** A fixed-window counter (rate limits, failed logins). */
 export interface CounterState {

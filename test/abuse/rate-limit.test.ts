@@ -4,7 +4,7 @@
 // client when TRUST_PROXY says a proxy sets it.
 import t, { type Test } from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { buildTestApp, fileRedisServer, forEachStore } from '../helpers/app.js'
+import { buildTestApp, fileRedisServer, forEachStore, userWithSession } from '../helpers/app.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { StoreUnavailableError } from '../../src/errors.js'
@@ -112,4 +112,29 @@ t.test('a store that cannot count answers 503 AUTH_STORE_UNAVAILABLE, never a 50
   t.equal(response.statusCode, 503)
   t.equal(response.json().code, 'AUTH_STORE_UNAVAILABLE')
   t.equal(response.headers['retry-after'], '1')
+})
+
+// POST /auth/refresh counts inside its rotation (one round trip); every request still counts once.
+forEachStore(t, async (t, kind) => {
+  t.test('refresh: the count is taken with the rotation, a limited refresh spends nothing, refused bodies count too', async (t) => {
+    const app = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: String(LIMIT) }, { store: await kind.create(t) })
+    const user = await userWithSession(app)
+    const refresh = (ip: string, payload: unknown): InjectOptions => from(ip, { method: 'POST', url: '/auth/refresh', payload: payload as Record<string, unknown> })
+    let token = user.refreshToken
+    for (let i = 0; i < LIMIT; i++) {
+      const answer = await app.inject(refresh('198.51.100.30', { refreshToken: token }))
+      t.equal(answer.statusCode, 200, `refresh ${i + 1} of ${LIMIT}`)
+      t.equal(answer.headers['x-ratelimit-remaining'], String(LIMIT - i - 1), 'the remaining count, as on the other /auth routes')
+      token = (answer.json() as { refreshToken: string }).refreshToken
+    }
+    assertRateLimited(t, await app.inject(refresh('198.51.100.30', { refreshToken: token })), 'a valid refresh past the limit')
+    t.equal((await app.inject(refresh('198.51.100.31', { refreshToken: token }))).statusCode, 200, 'the limited request spent nothing: the token still rotates')
+
+    for (const [what, payload] of [['a body failing its schema', { refreshToken: 42 }], ['a token failing its MAC', { refreshToken: 'rt_forged' }]] as const) {
+      const ip = what === 'a token failing its MAC' ? '198.51.100.32' : '198.51.100.33'
+      const statuses = await exhaust(app, refresh(ip, payload))
+      t.notOk(statuses.includes(429), `${what}: ${LIMIT} requests answered (${statuses.join(',')})`)
+      assertRateLimited(t, await app.inject(refresh(ip, payload)), `${what}, counted all the same`)
+    }
+  })
 })

@@ -102,9 +102,8 @@ t.test('every key lost (FLUSHALL on this test\'s own Redis): 401s, never a 5xx',
 
 // What `maxmemory-policy` eviction or a partial restore could leave: one kind of key missing.
 const KEY_KINDS: Record<string, (userId: string) => string> = {
-  'session hash': (userId) => `${prefix}{${userId}}:s:*`,
-  'session index': (userId) => `${prefix}{${userId}}:sessions`,
-  'account hash': (userId) => `${prefix}{${userId}}:user`
+  'session record': (userId) => `${prefix}{${userId}}:s:*`,
+  'account hash (with the session index)': (userId) => `${prefix}{${userId}}:user`
 }
 
 for (const [kind, pattern] of Object.entries(KEY_KINDS)) {

@@ -14,6 +14,7 @@ import { generateKeyFile, loadKeyRing } from '../../src/domain/keys.js'
 import { readRefreshToken } from '../../src/domain/refresh-tokens.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { httpRequest, listeningUrl, spawnServer } from '../helpers/server-process.js'
+import { decodeSessionRecord, type DecodedSessionRecord } from '../helpers/session-record.js'
 
 const USERS = 5
 const SESSIONS_PER_USER = 10
@@ -53,8 +54,6 @@ interface FloodClient {
   unexpected: number[]
 }
 
-const BASE_FIELDS = ['c', 'l', 'm', 'i', 'g', 'h']
-const ROTATION_FIELDS = ['p', 'r', 'b']
 
 t.test('a SIGKILL mid-flood leaves every session intact or cleanly ended, never half-written', async (t) => {
   const first = await spawnServer(t, ENV)
@@ -103,19 +102,26 @@ t.test('a SIGKILL mid-flood leaves every session intact or cleanly ended, never 
   // Redis as the killed process left it, before anything else touches it.
   const now = Date.now()
   const sessionKeys = await inspector.keys(`${PREFIX}{*}:s:*`)
-  t.equal(sessionKeys.length, clients.length, 'one session hash per session')
+  t.equal(sessionKeys.length, clients.length, 'one session record per session')
   let halfWritten = 0
+  const recordOf = async (key: string): Promise<DecodedSessionRecord | string> => {
+    try {
+      return decodeSessionRecord(await inspector.getBuffer(key) ?? Buffer.alloc(0))
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
   for (const key of sessionKeys) {
-    const fields = await inspector.hgetall(key)
-    const missing = [...BASE_FIELDS, ...(Number(fields.g) > 1 ? ROTATION_FIELDS : [])].filter((name) => fields[name] === undefined)
+    const record = await recordOf(key)
     const [, userId, sessionId] = /\{([^}]+)\}:s:(.+)$/.exec(key) ?? []
-    const score = await inspector.zscore(`${PREFIX}{${userId}}:sessions`, sessionId as string)
+    const indexed = await inspector.hexists(`${PREFIX}{${userId}}:user`, `s:${sessionId as string}`)
     const expiresAt = await inspector.pexpiretime(key)
-    const consistent = missing.length === 0 && score !== null && Number(score) === expiresAt && expiresAt > now &&
-      expiresAt === Math.min(Number(fields.l) + IDLE_TTL_MS, Number(fields.m))
+    const consistent = typeof record !== 'string' && indexed === 1 && expiresAt > now &&
+      expiresAt === Math.min(record.lastUsedAt + IDLE_TTL_MS, record.maxExpiresAt) &&
+      (record.generation === 1 || (record.previousHash !== null && record.box !== null))
     if (!consistent) {
       halfWritten++
-      t.fail(`half-written session ${key}: missing [${missing.join(',')}], index ${String(score)}, expiry ${expiresAt}`)
+      t.fail(`half-written session ${key}: record ${typeof record === 'string' ? record : 'read'}, indexed ${indexed}, expiry ${expiresAt}`)
     }
   }
   t.equal(halfWritten, 0, 'no session is half-written')
@@ -127,7 +133,8 @@ t.test('a SIGKILL mid-flood leaves every session intact or cleanly ended, never 
   let lost = 0
   for (const client of clients) {
     const held = readRefreshToken(keyRing, client.token)
-    const stored = await inspector.hmget(`${PREFIX}{${client.userId}}:s:${client.sessionId}`, 'h', 'p')
+    const record = await recordOf(`${PREFIX}{${client.userId}}:s:${client.sessionId}`)
+    const stored = typeof record === 'string' ? [] : [record.hash, record.previousHash]
     const answer = await httpRequest(`${url2}/auth/refresh`, { method: 'POST', body: { refreshToken: client.token } })
     if (answer.status === 200) {
       if (stored[0] === held?.hash) current++
@@ -140,7 +147,7 @@ t.test('a SIGKILL mid-flood leaves every session intact or cleanly ended, never 
     lost++
     t.equal(answer.status, 401, `${client.sessionId}: a session that is not intact answers 401 (${answer.body})`)
     t.equal(await inspector.exists(`${PREFIX}{${client.userId}}:s:${client.sessionId}`), 0, `${client.sessionId}: its hash is gone`)
-    t.equal(await inspector.zscore(`${PREFIX}{${client.userId}}:sessions`, client.sessionId), null, `${client.sessionId}: its index entry is gone`)
+    t.equal(await inspector.hexists(`${PREFIX}{${client.userId}}:user`, `s:${client.sessionId}`), 0, `${client.sessionId}: its index entry is gone`)
   }
   t.equal(current + viaGrace + lost, clients.length, 'every session was checked')
   t.equal(lost, 0, 'no session was lost')

@@ -2,7 +2,7 @@
 // ACL): real time, sleeps for TTLs, and the user's index read through a separate inspector client.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Cluster, Redis } from 'ioredis'
-import { sessionIndexKey } from '../../src/store/redis-keys.js'
+import { sessionIndexField, userKey } from '../../src/store/redis-keys.js'
 import { createRedisStore, type RedisStoreOptions } from '../../src/store/redis-store.js'
 import type { StoreHarness } from './store-contract/harness.js'
 
@@ -12,7 +12,11 @@ export function redisStoreHarness (options: RedisStoreOptions, inspector: Redis 
     store,
     now: () => Date.now(),
     wait: async (ms) => { await sleep(ms) },
-    indexedSessionIds: async (userId) => await inspector.zrange(sessionIndexKey(options.prefix, userId), '0', '-1'),
+    indexedSessionIds: async (userId) => {
+      const indexPrefix = sessionIndexField('')
+      return (await inspector.hkeys(userKey(options.prefix, userId)))
+        .filter((field) => field.startsWith(indexPrefix)).map((field) => field.slice(indexPrefix.length))
+    },
     teardown: async () => { await store.close() }
   }
 }

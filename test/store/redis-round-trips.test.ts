@@ -8,6 +8,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
+import { buildTestApp, userWithSession } from '../helpers/app.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 
 const server = await startRedisServer()
@@ -77,6 +78,16 @@ const operations: Record<string, (store: AuthStore) => Promise<() => Promise<unk
     await store.rotateRefreshToken(rotation(first, 10_000))
     return async () => await store.rotateRefreshToken(rotation(first, 10_000))
   },
+  'rotateRefreshToken (rotated, per-IP limit counted in the same script)': async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    return async () => await store.rotateRefreshToken({ ...rotation(first, 10_000), counter: { key: `ip:${id()}`, windowMs: 60_000, max: 10 } })
+  },
+  'rotateRefreshToken (limited)': async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    return async () => await store.rotateRefreshToken({ ...rotation(first, 10_000), counter: { key: `ip:${id()}`, windowMs: 60_000, max: 0 } })
+  },
   'rotateRefreshToken (reused)': async (store) => {
     const first = sessionInput(id())
     await store.createSession(first)
@@ -125,6 +136,22 @@ t.test('each operation is exactly one EVALSHA once its script is known on the co
     t.same(sent, { evalsha: 1 }, name)
     t.comment(`${name}: ${JSON.stringify(sent)}`)
   }
+})
+
+t.test('POST /auth/refresh, per-IP limit included, is one round trip', async (t) => {
+  const store = await openStore()
+  const app = await buildTestApp(t, {}, { store })
+  const user = await userWithSession(app)
+  let refreshToken = user.refreshToken
+  const refresh = async (): Promise<void> => {
+    const answer = await app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken } })
+    t.equal(answer.statusCode, 200)
+    refreshToken = (answer.json() as { refreshToken: string }).refreshToken
+  }
+  await refresh()
+  t.same(await commandsOf(refresh), { evalsha: 1 }, 'rotation and the per-IP count in one script')
+  t.same(await commandsOf(async () => await app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: 'rt_not-a-token' } })),
+    { evalsha: 1 }, 'a token refused before the store is still counted, in one script')
 })
 
 t.test('the first run of a script on a fresh connection is still one command (EVAL)', async (t) => {

@@ -3,9 +3,8 @@
   other session of the user (reason 'password-change'), atomically.
 
   Input:
-    KEYS[1] account hash        <p>{userId}:user
-    KEYS[2] session index       <p>{userId}:sessions
-    KEYS[3] session key prefix  <p>{userId}:s: (same hash tag, so same slot as every session key)
+    KEYS[1] account hash        <p>{userId}:user (also the session index, lib/session-record.lua)
+    KEYS[2] session key prefix  <p>{userId}:s: (same hash tag, so same slot as every session key)
 
     ARGV[1] userId
     ARGV[2] previousPasswordHash
@@ -24,25 +23,16 @@ if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(AR
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
-local userKey, indexKey, sessionKeyPrefix = KEYS[1], KEYS[2], KEYS[3]
+local accountKey, sessionKeyPrefix = KEYS[1], KEYS[2]
 local userId, keepSessionId, now, channel = ARGV[1], ARGV[4], tonumber(ARGV[5]), ARGV[6]
 
-if redis.call('HGET', userKey, 'passwordHash') ~= ARGV[2] then return -1 end
-redis.call('HSET', userKey, 'passwordHash', ARGV[3])
-
-redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
+if redis.call('HGET', accountKey, 'passwordHash') ~= ARGV[2] then return -1 end
+redis.call('HSET', accountKey, 'passwordHash', ARGV[3])
 
 local ended = 0
-for _, sessionId in ipairs(redis.call('ZRANGE', indexKey, 0, -1)) do
+for _, sessionId in ipairs(liveIndexedSessionIds(accountKey, sessionKeyPrefix, now)) do
   if sessionId ~= keepSessionId then
-    redis.call('ZREM', indexKey, sessionId)
-    if redis.call('DEL', sessionKeyPrefix .. sessionId) == 1 then
-      ended = ended + 1
-      redis.call('PUBLISH', channel, cjson.encode({ userId = userId, sessionId = sessionId, reason = 'password-change' }))
-    end
+    ended = ended + endSession(accountKey, sessionKeyPrefix, userId, sessionId, 'password-change', now, channel)
   end
 end
-
-local latest = redis.call('ZRANGE', indexKey, -1, -1, 'WITHSCORES')
-if latest[2] then redis.call('PEXPIREAT', indexKey, latest[2]) end
 return ended

@@ -1,9 +1,9 @@
 --[[
-  Ends every live session of a user (logout everywhere), publishing one 'logout-all' event
-  per session, and removes the user's index.
+  Ends every live session of a user (logout everywhere), publishing one 'logout-all' event per
+  session, and empties the user's index.
 
   Input:
-    KEYS[1] session index       <p>{userId}:sessions
+    KEYS[1] account hash        <p>{userId}:user (holds the index, lib/session-record.lua)
     KEYS[2] session key prefix  <p>{userId}:s: (same hash tag, so same slot as every session key)
 
     ARGV[1] userId
@@ -20,17 +20,11 @@ if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(AR
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
-local indexKey, sessionKeyPrefix = KEYS[1], KEYS[2]
+local accountKey, sessionKeyPrefix = KEYS[1], KEYS[2]
 local userId, now, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 
-redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
-
 local ended = 0
-for _, sessionId in ipairs(redis.call('ZRANGE', indexKey, 0, -1)) do
-  if redis.call('DEL', sessionKeyPrefix .. sessionId) == 1 then
-    ended = ended + 1
-    redis.call('PUBLISH', channel, cjson.encode({ userId = userId, sessionId = sessionId, reason = 'logout-all' }))
-  end
+for _, sessionId in ipairs(liveIndexedSessionIds(accountKey, sessionKeyPrefix, now)) do
+  ended = ended + endSession(accountKey, sessionKeyPrefix, userId, sessionId, 'logout-all', now, channel)
 end
-redis.call('DEL', indexKey)
 return ended

@@ -1,10 +1,11 @@
 --[[
   Ends one live session (logout, revocation) and publishes its session-ended event.
-  Idempotent: ending a session that is gone or already past its expiry changes nothing.
+  Idempotent: ending a session that is gone or already past its expiry changes nothing a client
+  can see (a stale index field is dropped).
 
   Input:
-    KEYS[1] session hash   <p>{userId}:s:<sessionId>
-    KEYS[2] session index  <p>{userId}:sessions
+    KEYS[1] account hash        <p>{userId}:user (holds the index, lib/session-record.lua)
+    KEYS[2] session key prefix  <p>{userId}:s: (same hash tag, so same slot as every session key)
 
     ARGV[1] userId
     ARGV[2] sessionId
@@ -22,17 +23,4 @@ if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(AR
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
-local sessionKey, indexKey = KEYS[1], KEYS[2]
-local userId, sessionId, now = ARGV[1], ARGV[2], tonumber(ARGV[4])
-
-redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
-
--- PEXPIRETIME is -2 for a missing key; a session past its expiry by the caller's clock has ended.
-if redis.call('PEXPIRETIME', sessionKey) <= now then return 0 end
-
-redis.call('DEL', sessionKey)
-redis.call('ZREM', indexKey, sessionId)
-local latest = redis.call('ZRANGE', indexKey, -1, -1, 'WITHSCORES')
-if latest[2] then redis.call('PEXPIREAT', indexKey, latest[2]) end
-redis.call('PUBLISH', ARGV[5], cjson.encode({ userId = userId, sessionId = sessionId, reason = ARGV[3] }))
-return 1
+return endSession(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])

@@ -2,9 +2,9 @@
   Reads one live session (for example to check that an access token's session still lives).
 
   Input:
-    KEYS[1] session hash  <p>{userId}:s:<sessionId>
+    KEYS[1] session  <p>{userId}:s:<sessionId> (lib/session-record.lua)
 
-    ARGV[1] now           ms epoch, the caller's clock
+    ARGV[1] now      ms epoch, the caller's clock
 
   Output:
     { createdAt, lastUsedAt, expiresAt, ip, userAgent }, or an empty array when there is no
@@ -14,14 +14,5 @@ local sessionKey, now = KEYS[1], tonumber(ARGV[1])
 
 local expiresAt = redis.call('PEXPIRETIME', sessionKey)
 if expiresAt <= now then return {} end
-
-local flat = redis.call('HGETALL', sessionKey)
-local session = {}
-for i = 1, #flat, 2 do session[flat[i]] = flat[i + 1] end
-
-local pieces, n = { session.a or '' }, 2
-while session['a' .. n] do
-  pieces[n] = session['a' .. n]
-  n = n + 1
-end
-return { session.c, session.l, expiresAt, session.i, table.concat(pieces) }
+local s = decodeSession(redis.call('GET', sessionKey))
+return { s.createdAt, s.lastUsedAt, expiresAt, s.ip, s.userAgent }

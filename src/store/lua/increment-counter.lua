@@ -1,7 +1,5 @@
 --[[
-  Counts one hit in a fixed window that starts at the counter's first hit. The window ends at
-  the caller's now + windowMs (PEXPIREAT), like session expiries, so resetAt does not drift by
-  the time the command took to reach Redis.
+  Counts one hit of a fixed-window counter (lib/counter.lua).
 
   Input:
     KEYS[1] counter     <p>ctr:<key>
@@ -18,11 +16,5 @@ if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(AR
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
-local count = redis.call('INCR', KEYS[1])
-local resetAt = redis.call('PEXPIRETIME', KEYS[1])
--- A first hit has no expiry yet (-1); so would a counter whose expiry was somehow lost.
-if resetAt < 0 then
-  resetAt = tonumber(ARGV[2]) + tonumber(ARGV[1])
-  redis.call('PEXPIREAT', KEYS[1], resetAt)
-end
+local count, resetAt = countHit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 return { count, resetAt }

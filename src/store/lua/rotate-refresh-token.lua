@@ -1,28 +1,35 @@
 --[[
-  Spends a refresh token: rotation, grace replay or reuse detection, in the decision order of
-  notes/STORE-SPEC.md ("rotateRefreshToken"), as one atomic step.
+  Spends a refresh token: rotation, grace replay or reuse detection, as one atomic step. When a
+  counter key is given, first counts the request against the caller's per-IP limit, in the same
+  step, so a refresh is one round trip limit included (issue 6); over the limit nothing else
+  happens.
 
   Input:
-    KEYS[1] session hash   <p>{userId}:s:<sessionId>
-    KEYS[2] session index  <p>{userId}:sessions
+    KEYS[1] session        <p>{userId}:s:<sessionId> (lib/session-record.lua)
+    KEYS[2] account hash   <p>{userId}:user (holds the index)
+    KEYS[3] counter        <p>ctr:<key>, optional (lib/counter.lua); standalone Redis only, as it
+                           lies in another Cluster slot
 
     ARGV[1] userId
     ARGV[2] sessionId
     ARGV[3] generation     written in the presented token (its MAC is already verified)
-    ARGV[4] presentedHash
-    ARGV[5] successorHash  installed only if the presented token is current
-    ARGV[6] successorBox
+    ARGV[4] presentedHash  16 bytes
+    ARGV[5] successorHash  16 bytes, installed only if the presented token is current
+    ARGV[6] successorBox   32 bytes
     ARGV[7] now            ms epoch, the caller's clock
     ARGV[8] idleTtlMs
     ARGV[9] graceMs        0 disables the grace replay
     ARGV[10] channel       session-ended channel
     ARGV[11] deadlineMs    Redis-clock ms epoch after which the script must change nothing
+    ARGV[12] windowMs      of the counter, when KEYS[3] is given
+    ARGV[13] maxHits       of the counter, when KEYS[3] is given
 
-  Output (flat arrays):
-    { 'rotated', generation, createdAt, lastUsedAt, expiresAt, ip, userAgent }
-    { 'grace', generation, createdAt, lastUsedAt, expiresAt, ip, userAgent, successorBox }
-    { 'reused' }   the session was deleted and a 'reuse' event published
-    { 'invalid' }  nothing changed
+  Output (flat arrays; hits and resetAt are the counter's, 0 and 0 when none was given):
+    { 'rotated', hits, resetAt, generation, createdAt, lastUsedAt, expiresAt, ip, userAgent }
+    { 'grace', hits, resetAt, generation, createdAt, lastUsedAt, expiresAt, ip, userAgent, successorBox as hex }
+    { 'reused', hits, resetAt }   the session was ended and a 'reuse' event published
+    { 'invalid', hits, resetAt }  nothing changed
+    { 'limited', hits, resetAt }  over the limit: nothing else was read or changed
     or the error reply "ROTOR_STALE ..." when run after the deadline.
 ]]
 local time = redis.call('TIME')
@@ -30,57 +37,40 @@ if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(AR
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
-local sessionKey, indexKey = KEYS[1], KEYS[2]
+local sessionKey, accountKey = KEYS[1], KEYS[2]
 local userId, sessionId = ARGV[1], ARGV[2]
 local generation, presentedHash = tonumber(ARGV[3]), ARGV[4]
 local now, graceMs = tonumber(ARGV[7]), tonumber(ARGV[9])
 
-local function expireIndexAtLatest ()
-  local latest = redis.call('ZRANGE', indexKey, -1, -1, 'WITHSCORES')
-  if latest[2] then redis.call('PEXPIREAT', indexKey, latest[2]) end
+local hits, resetAt = 0, 0
+if KEYS[3] then
+  hits, resetAt = countHit(KEYS[3], tonumber(ARGV[12]), now)
+  if hits > tonumber(ARGV[13]) then return { 'limited', hits, resetAt } end
 end
 
-local function userAgentOf (session)
-  local pieces, n = { session.a or '' }, 2
-  while session['a' .. n] do
-    pieces[n] = session['a' .. n]
-    n = n + 1
-  end
-  return table.concat(pieces)
-end
-
-redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
-
-local flat = redis.call('HGETALL', sessionKey)
-if #flat == 0 then return { 'invalid' } end
+local packed = redis.call('GET', sessionKey)
+if not packed then return { 'invalid', hits, resetAt } end
 local expiresAt = redis.call('PEXPIRETIME', sessionKey)
-if expiresAt <= now then return { 'invalid' } end
-local session = {}
-for i = 1, #flat, 2 do session[flat[i]] = flat[i + 1] end
-local currentGeneration = tonumber(session.g)
+if expiresAt <= now then return { 'invalid', hits, resetAt } end
+local s = decodeSession(packed)
 
-if presentedHash == session.h and generation == currentGeneration then
-  local nextExpiresAt = math.min(now + tonumber(ARGV[8]), tonumber(session.m))
-  redis.call('HSET', sessionKey, 'p', session.h, 'h', ARGV[5], 'b', ARGV[6], 'r', now,
-    'g', currentGeneration + 1, 'l', now)
-  redis.call('PEXPIREAT', sessionKey, nextExpiresAt)
-  redis.call('ZADD', indexKey, nextExpiresAt, sessionId)
-  expireIndexAtLatest()
-  return { 'rotated', currentGeneration + 1, session.c, now, nextExpiresAt, session.i, userAgentOf(session) }
+if presentedHash == s.hash and generation == s.generation then
+  local nextExpiresAt = math.min(now + tonumber(ARGV[8]), s.maxExpiresAt)
+  s.previousHash, s.hash, s.box = s.hash, ARGV[5], ARGV[6]
+  s.generation, s.lastUsedAt = s.generation + 1, now
+  redis.call('SET', sessionKey, encodeSession(s), 'PXAT', nextExpiresAt)
+  return { 'rotated', hits, resetAt, s.generation, s.createdAt, now, nextExpiresAt, s.ip, s.userAgent }
 end
 
-if graceMs > 0 and session.p and presentedHash == session.p and generation == currentGeneration - 1
-    and now - tonumber(session.r) <= graceMs then
-  return { 'grace', currentGeneration, session.c, session.l, expiresAt, session.i, userAgentOf(session), session.b }
+if graceMs > 0 and s.generation > 1 and presentedHash == s.previousHash and generation == s.generation - 1
+    and now - s.lastUsedAt <= graceMs then
+  return { 'grace', hits, resetAt, s.generation, s.createdAt, s.lastUsedAt, expiresAt, s.ip, s.userAgent, toHex(s.box) }
 end
 
 -- The caller verified the token's MAC, so a lower generation is a genuine spent token: reuse.
-if generation < currentGeneration then
-  redis.call('DEL', sessionKey)
-  redis.call('ZREM', indexKey, sessionId)
-  expireIndexAtLatest()
-  redis.call('PUBLISH', ARGV[10], cjson.encode({ userId = userId, sessionId = sessionId, reason = 'reuse' }))
-  return { 'reused' }
+if generation < s.generation then
+  endSession(accountKey, string.sub(sessionKey, 1, #sessionKey - #sessionId), userId, sessionId, 'reuse', now, ARGV[10])
+  return { 'reused', hits, resetAt }
 end
 
-return { 'invalid' }
+return { 'invalid', hits, resetAt }

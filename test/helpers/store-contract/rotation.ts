@@ -59,6 +59,22 @@ export const rotationCases: Record<string, ContractCase> = {
     t.equal(next.generation, 3, 'the successor rotates in turn')
   },
 
+  'a counter given with a rotation is counted first; past its max nothing else happens': async (t, h) => {
+    const held = await openSession(h)
+    const now = h.now()
+    const counter = { key: `rotation-limit:${randomId()}`, windowMs: 60_000, max: 2 }
+    const firstRequest = rotation(held, { now })
+    const first = await h.store.rotateRefreshToken({ ...firstRequest, counter })
+    t.equal(first.outcome, 'rotated')
+    t.same(first.counted, { count: 1, resetAt: now + 60_000 }, 'counted, the window starting now')
+    await h.store.incrementCounter(counter.key, counter.windowMs, now)
+    const current = { ...held, generation: 2, hash: firstRequest.successorHash }
+    const limited = await h.store.rotateRefreshToken({ ...rotation(current, { now }), counter })
+    t.same(limited, { outcome: 'limited', counted: { count: 3, resetAt: now + 60_000 } }, 'the third hit is past the max')
+    t.same(await h.store.readCounter(counter.key, now), { count: 3, resetAt: now + 60_000 }, 'and was counted')
+    await rotate(t, h, current, { now })
+  },
+
   'grace replay returns the same successor and changes nothing': async (t, h) => {
     const held = await openSession(h)
     const now = h.now()

@@ -3,6 +3,11 @@
 // instance shares the count; checked before any password hashing; unknown names are counted the
 // same way as real ones, so the limit reveals nothing about which accounts exist. A success does not
 // reset the count: that would hand a guesser a fresh budget whenever the owner logs in.
+//
+// The attempt is counted BEFORE the password is checked, as a reservation, and taken back when the
+// login turns out not to be a failure (a success, a malformed body, an outage). Reading the count
+// first and adding the failure after the hash let concurrent guesses all pass the check before any
+// was counted: 12 parallel wrong passwords against a limit of 4 were all hashed, none refused.
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
@@ -14,9 +19,14 @@ export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for POST /auth/login: 429 while the username is locked out. */
+    /**
+     * preHandler for POST /auth/login: counts the attempt as a failure in advance, and answers 429
+     * when that goes past the limit. The route must call releaseLoginAttempt unless the password
+     * was wrong (or the user unknown).
+     */
     loginGuard: preHandlerAsyncHookHandler
-    recordLoginFailure (request: FastifyRequest, normalisedUsername: string): Promise<void>
+    /** Takes back the attempt loginGuard counted for this request, if it counted one. */
+    releaseLoginAttempt (request: FastifyRequest): Promise<void>
   }
 }
 
@@ -25,20 +35,30 @@ function failureKey (normalisedUsername: string): string {
 }
 
 export default fp<{ config: Config }>(async function loginThrottlePlugin (fastify, { config }) {
+  // The counter key each request reserved an attempt under.
+  const reserved = new WeakMap<FastifyRequest, string>()
+
   fastify.decorate('loginGuard', async function loginGuard (request: FastifyRequest, reply) {
     const body = request.body as { username?: unknown }
     const username = typeof body.username === 'string' ? normaliseUsername(body.username) : null
     if (username === null) return
     const now = fastify.now()
-    const failures = await fastify.store.readCounter(failureKey(username), now)
-    if (failures.count >= config.loginMaxFailures) {
-      const retryAfter = Math.max(1, Math.ceil((failures.resetAt - now) / 1000))
+    const key = failureKey(username)
+    const attempts = await fastify.store.incrementCounter(key, LOGIN_FAILURE_WINDOW_MS, now)
+    if (attempts.count > config.loginMaxFailures) {
+      // A refused attempt is no guess: it does not count.
+      await fastify.store.releaseCounterHit(key)
+      const retryAfter = Math.max(1, Math.ceil((attempts.resetAt - now) / 1000))
       reply.header('retry-after', String(retryAfter))
       throw new RateLimitedError(String(retryAfter))
     }
+    reserved.set(request, key)
   })
 
-  fastify.decorate('recordLoginFailure', async function recordLoginFailure (_request: FastifyRequest, normalisedUsername: string) {
-    await fastify.store.incrementCounter(failureKey(normalisedUsername), LOGIN_FAILURE_WINDOW_MS, fastify.now())
+  fastify.decorate('releaseLoginAttempt', async function releaseLoginAttempt (request: FastifyRequest) {
+    const key = reserved.get(request)
+    if (key === undefined) return
+    reserved.delete(request)
+    await fastify.store.releaseCounterHit(key)
   })
 }, { name: 'login-throttle', dependencies: ['store'] })

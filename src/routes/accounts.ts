@@ -70,16 +70,21 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { body: CredentialsSchema, headers: TokenTransportHeaders, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
     preHandler: fastify.loginGuard
   }, async (request, reply) => {
-    const username = requireUsername(request.body.username)
-    const password = requirePassword(request.body.password)
+    // loginGuard counted this attempt as a failure in advance: it stays counted only if it is one.
     let user: UserRecord
     try {
+      const username = requireUsername(request.body.username)
+      const password = requirePassword(request.body.password)
       user = await checkPassword(await fastify.store.findUserByUsername(username), password)
     } catch (error) {
-      await fastify.recordLoginFailure(request, username)
-      request.log.info({ event: 'login-failed' }, 'login failed')
+      if (error instanceof InvalidCredentialsError) {
+        request.log.info({ event: 'login-failed' }, 'login failed')
+      } else {
+        await fastify.releaseLoginAttempt(request).catch(() => { /* the store is away: the original error says so */ })
+      }
       throw error
     }
+    await fastify.releaseLoginAttempt(request)
     return await issueTokens(request, reply, user)
   })
 

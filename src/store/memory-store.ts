@@ -347,6 +347,13 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
       return { count: counter.count, resetAt: counter.resetAt }
     },
 
+    async releaseCounterHit (key) {
+      const counter = getCounter(key)
+      if (counter === undefined) return
+      counter.count -= 1
+      if (counter.count <= 0) counters.delete(key)
+    },
+
     async deleteCounter (key) {
       counters.delete(key)
     },

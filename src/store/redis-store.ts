@@ -34,7 +34,7 @@ export interface RedisStoreOptions {
 // undefined means the caller passes the number of keys first (rotateRefreshToken: 2 or 3).
 interface ScriptSpec { file: string, keys?: number, libs?: string[] }
 const SCRIPTS: Record<'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' |
-'findSession' | 'changePassword' | 'confirmUsername' | 'incrementCounter' | 'readCounter', ScriptSpec> = {
+'findSession' | 'changePassword' | 'confirmUsername' | 'incrementCounter' | 'releaseCounterHit' | 'readCounter', ScriptSpec> = {
   createSession: { file: 'create-session', keys: 3, libs: ['session-record'] },
   rotateRefreshToken: { file: 'rotate-refresh-token', libs: ['session-record', 'counter'] },
   endSession: { file: 'end-session', keys: 2, libs: ['session-record'] },
@@ -44,6 +44,7 @@ const SCRIPTS: Record<'createSession' | 'rotateRefreshToken' | 'endSession' | 'e
   changePassword: { file: 'change-password', keys: 2, libs: ['session-record'] },
   confirmUsername: { file: 'confirm-username', keys: 1 },
   incrementCounter: { file: 'increment-counter', keys: 1, libs: ['counter'] },
+  releaseCounterHit: { file: 'release-counter-hit', keys: 1 },
   readCounter: { file: 'read-counter', keys: 1 }
 }
 type ScriptName = keyof typeof SCRIPTS
@@ -329,6 +330,10 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
       const [count, resetAt] = await call(() => scripts.readCounter(counterKey(prefix, key))) as number[]
       // An absent counter (0) resets now; so would one that somehow lost its expiry (-1).
       return { count: Number(count), resetAt: Number(resetAt) > 0 ? Number(resetAt) : now }
+    },
+
+    async releaseCounterHit (key) {
+      await call(() => scripts.releaseCounterHit(counterKey(prefix, key), deadline()))
     },
 
     async deleteCounter (key) {

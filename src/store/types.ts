@@ -148,6 +148,12 @@ export interface AuthStore {
   readCounter (key: string, now: number): Promise<CounterState>
   /** Removes a counter (for example a username's failed logins after a success from that IP). */
   deleteCounter (key: string): Promise<void>
+  /**
+   * Takes back one hit that incrementCounter counted (a reserved attempt that turned out not to
+   * count, such as a login that succeeded); removes the counter when none are left, keeps its
+   * window otherwise. Nothing happens to an absent counter.
+   */
+  releaseCounterHit (key: string): Promise<void>
 
   // --- Events and life cycle ----------------------------------------------------------------------
 

@@ -68,6 +68,33 @@ forEachStore(t, async (t, kind) => {
     t.equal((await login(app, 'carol', PASSWORD, '10.0.0.1')).statusCode, 200)
   })
 
+  t.test('concurrent guesses cannot overshoot the limit: each is counted before its password is checked', async (t) => {
+    const { app, events } = await appWithLog(t, await kind.create(t))
+    await register(app, 'dora', PASSWORD)
+    const guesses = await Promise.all(Array.from({ length: 4 * MAX_FAILURES }, async (_, i) =>
+      await login(app, 'dora', `parallel guess ${i}`, `10.3.0.${i}`)))
+    const statuses = guesses.map((answer) => answer.statusCode)
+    t.equal(statuses.filter((status) => status === 401).length, MAX_FAILURES, `only ${MAX_FAILURES} guesses were checked (${statuses.join(',')})`)
+    t.equal(statuses.filter((status) => status === 429).length, 3 * MAX_FAILURES, 'the rest were refused before any hashing')
+    t.equal(events('login-failed'), MAX_FAILURES)
+    t.equal((await login(app, 'dora', PASSWORD, '10.3.1.1')).statusCode, 429, 'and the name is locked')
+  })
+
+  t.test('attempts that are not failures give their reservation back', async (t) => {
+    const { app } = await appWithLog(t, await kind.create(t))
+    await register(app, 'erin', PASSWORD)
+    // Successes and malformed passwords, many more than the limit, at most the limit in flight at
+    // once (in-flight attempts count until they are answered): none is a failure.
+    const answers = []
+    for (let batch = 0; batch < 3; batch++) {
+      answers.push(...await Promise.all(Array.from({ length: MAX_FAILURES }, async (_, i) =>
+        await login(app, 'erin', i % 2 === 0 ? PASSWORD : 'short', `10.4.${batch}.${i}`))))
+    }
+    t.same([...new Set(answers.map((answer) => answer.statusCode))].sort(), [200, 400], 'each answered as itself, none 429')
+    for (let i = 0; i < MAX_FAILURES - 1; i++) t.equal((await login(app, 'erin', `wrong guess ${i}`, '10.4.1.1')).statusCode, 401)
+    t.equal((await login(app, 'erin', PASSWORD, '10.4.1.2')).statusCode, 200, 'still below the limit: the full budget of failures was left')
+  })
+
   t.test("a success does not reset the count, not even another IP's failures", async (t) => {
     const { app } = await appWithLog(t, await kind.create(t))
     await register(app, 'bob', PASSWORD)

@@ -123,7 +123,12 @@ const operations: Record<string, (store: AuthStore) => Promise<() => Promise<unk
     return async () => await store.findSession(first.userId, first.sessionId, Date.now())
   },
   incrementCounter: async (store) => async () => await store.incrementCounter(`ip:${id()}`, 60_000, Date.now()),
-  readCounter: async (store) => async () => await store.readCounter(`ip:${id()}`, Date.now())
+  readCounter: async (store) => async () => await store.readCounter(`ip:${id()}`, Date.now()),
+  releaseCounterHit: async (store) => {
+    const key = `ip:${id()}`
+    await store.incrementCounter(key, 60_000, Date.now())
+    return async () => { await store.releaseCounterHit(key) }
+  }
 }
 
 t.test('each operation is exactly one EVALSHA once its script is known on the connection', async (t) => {

@@ -50,6 +50,22 @@ export const counterCases: Record<string, ContractCase> = {
     near(t, hit.resetAt, now + 60_000, 'starting now')
   },
 
+  'releaseCounterHit takes one hit back in the same window, removes the counter at zero, creates none': async (t, h) => {
+    const key = `test:${randomId()}`
+    const now = h.now()
+    const first = await h.store.incrementCounter(key, 60_000, now)
+    await h.store.incrementCounter(key, 60_000, now)
+    await h.store.releaseCounterHit(key)
+    const after = await h.store.readCounter(key, now)
+    t.equal(after.count, 1, 'one hit taken back')
+    near(t, after.resetAt, first.resetAt, 'the window is unchanged')
+    await h.store.releaseCounterHit(key)
+    t.same(await h.store.readCounter(key, now), { count: 0, resetAt: now }, 'gone at zero')
+    await h.store.releaseCounterHit(key)
+    t.same(await h.store.readCounter(key, now), { count: 0, resetAt: now }, 'an absent counter stays absent')
+    t.equal((await h.store.incrementCounter(key, 60_000, now)).count, 1, 'and counts from one again')
+  },
+
   'a counter resets when its window ends': async (t, h) => {
     const key = `test:${randomId()}`
     await h.store.incrementCounter(key, 300, h.now())

@@ -33,8 +33,7 @@ export interface RedisStoreOptions {
 // `libs` are files of lua/lib/ put before the script (local functions they share); `keys`
 // undefined means the caller passes the number of keys first (rotateRefreshToken: 2 or 3).
 interface ScriptSpec { file: string, keys?: number, libs?: string[] }
-const SCRIPTS: Record<'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' |
-'findSession' | 'changePassword' | 'confirmUsername' | 'incrementCounter' | 'releaseCounterHit' | 'readCounter', ScriptSpec> = {
+const SCRIPT_SPECS = {
   createSession: { file: 'create-session', keys: 3, libs: ['session-record'] },
   rotateRefreshToken: { file: 'rotate-refresh-token', libs: ['session-record', 'counter'] },
   endSession: { file: 'end-session', keys: 2, libs: ['session-record'] },
@@ -46,8 +45,9 @@ const SCRIPTS: Record<'createSession' | 'rotateRefreshToken' | 'endSession' | 'e
   incrementCounter: { file: 'increment-counter', keys: 1, libs: ['counter'] },
   releaseCounterHit: { file: 'release-counter-hit', keys: 1 },
   readCounter: { file: 'read-counter', keys: 1 }
-}
-type ScriptName = keyof typeof SCRIPTS
+} satisfies Record<string, ScriptSpec>
+type ScriptName = keyof typeof SCRIPT_SPECS
+const SCRIPTS: Record<ScriptName, ScriptSpec> = SCRIPT_SPECS
 type ScriptCall = (...keysThenArgs: Array<string | number | Buffer>) => Promise<unknown>
 
 // Next to this module when run from src/; the compiled dist/src/store/ reads them from src/.
@@ -302,7 +302,7 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
 
     async endSession (userId, sessionId, reason, now) {
       const ended = await call(() => scripts.endSession(
-        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, sessionId, reason, now, channel, deadline()))
+        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), userId, sessionId, reason, now, channel, deadline()))
       return ended === 1
     },
 

@@ -159,7 +159,7 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
   const calls: Record<string, Array<string | number>> = {
     'create-session': [3, sessionKey(prefix, userId, 'new-session'), userKey(prefix, userId), sessionKeyPrefix(prefix, userId), 'new-session', id(), now, 600_000, 3_600_000, 'ip', 'ua', past],
     'rotate-refresh-token': [3, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), counterKey(prefix, 'av'), userId, sessionId, 1, session.tokenHash, id(), id(), now, 600_000, 10_000, channel, past, 60_000, 100],
-    'end-session': [2, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, sessionId, 'logout', now, channel, past],
+    'end-session': [2, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), userId, sessionId, 'logout', now, channel, past],
     'end-all-sessions': [2, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, past],
     'change-password': [2, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, user.passwordHash, '$argon2id$new', '', now, channel, past],
     'confirm-username': [1, nameKey, 'someone-else-claimed-it', past],

@@ -32,7 +32,7 @@ redis.call('HSET', accountKey, 'passwordHash', ARGV[3])
 local ended = 0
 for _, sessionId in ipairs(liveIndexedSessionIds(accountKey, sessionKeyPrefix, now)) do
   if sessionId ~= keepSessionId then
-    ended = ended + endSession(accountKey, sessionKeyPrefix, userId, sessionId, 'password-change', now, channel)
+    ended = ended + endSession(accountKey, sessionKeyPrefix .. sessionId, userId, sessionId, 'password-change', now, channel)
   end
 end
 return ended

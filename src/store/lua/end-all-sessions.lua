@@ -25,6 +25,6 @@ local userId, now, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 
 local ended = 0
 for _, sessionId in ipairs(liveIndexedSessionIds(accountKey, sessionKeyPrefix, now)) do
-  ended = ended + endSession(accountKey, sessionKeyPrefix, userId, sessionId, 'logout-all', now, channel)
+  ended = ended + endSession(accountKey, sessionKeyPrefix .. sessionId, userId, sessionId, 'logout-all', now, channel)
 end
 return ended

@@ -4,8 +4,8 @@
   can see (a stale index field is dropped).
 
   Input:
-    KEYS[1] account hash        <p>{userId}:user (holds the index, lib/session-record.lua)
-    KEYS[2] session key prefix  <p>{userId}:s: (same hash tag, so same slot as every session key)
+    KEYS[1] session        <p>{userId}:s:<sessionId> (lib/session-record.lua)
+    KEYS[2] account hash   <p>{userId}:user (holds the index)
 
     ARGV[1] userId
     ARGV[2] sessionId
@@ -23,4 +23,4 @@ if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(AR
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
-return endSession(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])
+return endSession(KEYS[2], KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])

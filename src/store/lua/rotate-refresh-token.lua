@@ -69,7 +69,7 @@ end
 
 -- The caller verified the token's MAC, so a lower generation is a genuine spent token: reuse.
 if generation < s.generation then
-  endSession(accountKey, string.sub(sessionKey, 1, #sessionKey - #sessionId), userId, sessionId, 'reuse', now, ARGV[10])
+  endSession(accountKey, sessionKey, userId, sessionId, 'reuse', now, ARGV[10])
   return { 'reused', hits, resetAt }
 end
 

@@ -181,6 +181,11 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
   const cacheSize = options.cacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE
   const verified = new Map<string, VerifiedEntry>()
   let touches = 0
+  // Eviction walks one long-lived iterator, which always stands at the oldest entry (Map iterators
+  // follow deletions and insertions). A fresh keys().next() for each eviction would step over every
+  // slot the earlier evictions left empty until V8 rehashes: about 6 µs per cold verification at
+  // 10,000 entries (issue 6).
+  let oldestFirst: Iterator<string> | undefined
   const verifiers = new Map<string, (token: string) => Record<string, unknown>>()
   let signer: { version: number, sign: (payload: AccessTokenClaims) => string } | undefined
   let ringVersion = keyRing.version
@@ -189,6 +194,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
   function followRing (): void {
     if (keyRing.version === ringVersion) return
     verified.clear()
+    oldestFirst = undefined
     verifiers.clear()
     ringVersion = keyRing.version
   }
@@ -213,7 +219,13 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
 
   function remember (index: string, token: string, claims: AccessTokenClaims): void {
     if (verified.size >= cacheSize && !verified.has(index)) {
-      const oldest = verified.keys().next()
+      oldestFirst ??= verified.keys()
+      let oldest = oldestFirst.next()
+      if (oldest.done === true) {
+        // An iterator that reached the end stays done: start a new one.
+        oldestFirst = verified.keys()
+        oldest = oldestFirst.next()
+      }
       if (oldest.done !== true) verified.delete(oldest.value)
     }
     verified.set(index, { token, claims, expiredAtMs: claims.exp * 1000 + CLOCK_LEEWAY_MS, touched: ++touches })

@@ -1,18 +1,19 @@
 // Access tokens (../shared/CONTRACT.md, "Access tokens"; RFC 9068 JWT profile): what they hold, how
 // they are signed, and the one verification path every bearer route goes through.
 //
-// Who does what: fast-jwt (created here, framework-free) does the cryptography — strict base64url
-// decoding, the algorithm allow-list of JWT_ALG only, the signature, and refusing any `crit`
-// (RFC 7515 §4.1.11). This file states the contract's policy once, in order: header rules before
-// any key is chosen, claim types and values, then times against the injected clock (fast-jwt's own
-// time checks are off because they read Date.now, which tests and replays cannot move).
+// Who does what: fast-jwt (framework-free) signs. Verification is done here with node:crypto alone,
+// in the contract's order: strict compact form, header rules before any key is chosen, the
+// signature with a key object made once per kid, then claim types and values, then times against
+// the injected clock (tests and replays move it). fast-jwt's verifier did the same checks but
+// decoded the header a second time and ran generic claim machinery we switch off; node:crypto is
+// what it calls underneath, so the cryptography is unchanged (issue 6).
 // @fastify/jwt is deliberately not registered: its request.jwtVerify would be a second, weaker
 // verification path, and its signer is bound to one key at registration, so reload() could not rotate it.
-import { randomUUID } from 'node:crypto'
-import { createSigner, createVerifier } from 'fast-jwt'
-import type { Config } from '../config.js'
+import { constants, createHmac, createPublicKey, createSecretKey, randomUUID, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto'
+import { createSigner } from 'fast-jwt'
+import type { Config, JwtAlgorithm } from '../config.js'
 import { TokenExpiredError, TokenInvalidError } from '../errors.js'
-import type { KeyRing } from './keys.js'
+import type { JwtKey, KeyRing } from './keys.js'
 
 /** The `typ` header of every access token (RFC 9068 §2.1), compared exactly. */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
@@ -113,33 +114,62 @@ function invalid (reason: string): InstanceType<typeof TokenInvalidError> {
   return new TokenInvalidError({ cause: new Error(reason) })
 }
 
+// Three non-empty segments of the base64url alphabet only: Buffer's decoder would silently skip
+// anything else (RFC 7515 §7.1, RFC 4648 §3.3), accepting tokens that are not what was signed.
 const JWS_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 // Headers that would let a token choose its own verification key (RFC 8725 §3.10, §2.6).
 const KEY_SOURCE_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const
 const STRING_CLAIMS = ['sub', 'sid', 'jti', 'scope'] as const
 const TIME_CLAIMS = ['iat', 'nbf', 'exp'] as const
 
-/** The header's kid if the header obeys every rule; throws TokenInvalidError otherwise. */
-function checkedKid (token: string, alg: string): string {
-  if (!JWS_SEGMENTS.test(token)) throw invalid('not a compact JWS')
-  let header: unknown
+/** One segment's JSON, which must be an object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
+function decodedObject (segment: string, what: string): Record<string, unknown> {
+  let value: unknown
   try {
-    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
   } catch {
-    throw invalid('header is not JSON')
+    throw invalid(`${what} is not JSON`)
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw invalid('header is not an object')
-  const fields = header as Record<string, unknown>
-  // Exact, case-sensitive: "none", "None", another family and a public key used as an HMAC secret all fail here.
-  if (fields.alg !== alg) throw invalid('alg is not JWT_ALG')
-  if (fields.typ !== ACCESS_TOKEN_TYP) throw invalid('typ is not at+jwt')
-  if (Object.hasOwn(fields, 'crit')) throw invalid('crit header')
-  for (const name of KEY_SOURCE_HEADERS) if (Object.hasOwn(fields, name)) throw invalid(`${name} header`)
-  if (typeof fields.kid !== 'string') throw invalid('kid missing')
-  return fields.kid
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`${what} is not an object`)
+  return value as Record<string, unknown>
 }
 
-/** Checks the payload fast-jwt authenticated; returns exactly the contract's claims. */
+/** The header's kid if the header obeys every rule; throws TokenInvalidError otherwise. */
+function checkedKid (header: Record<string, unknown>, alg: string): string {
+  // Exact, case-sensitive: "none", "None", another family and a public key used as an HMAC secret all fail here.
+  if (header.alg !== alg) throw invalid('alg is not JWT_ALG')
+  if (header.typ !== ACCESS_TOKEN_TYP) throw invalid('typ is not at+jwt')
+  // RFC 7515 §4.1.11: we understand no extension, so any crit must be refused.
+  if (Object.hasOwn(header, 'crit')) throw invalid('crit header')
+  for (const name of KEY_SOURCE_HEADERS) if (Object.hasOwn(header, name)) throw invalid(`${name} header`)
+  if (typeof header.kid !== 'string') throw invalid('kid missing')
+  return header.kid
+}
+
+/** Whether `signature` is the JWS signature of `signingInput` (RFC 7515 §5.2 step 8). */
+type SignatureCheck = (signingInput: Buffer, signature: Buffer) => boolean
+
+// RFC 7518 §3: the one algorithm of JWT_ALG, with a key object made once per kid.
+function signatureCheck (alg: JwtAlgorithm, key: JwtKey['key']): SignatureCheck {
+  if (alg === 'HS256') {
+    const secret = createSecretKey(Buffer.from(key))
+    // §3.2: compared in constant time; timingSafeEqual needs equal lengths, so check that first.
+    return (input, signature) => signature.length === 32 && timingSafeEqual(createHmac('sha256', secret).update(input).digest(), signature)
+  }
+  const publicKey: KeyObject = createPublicKey(key)
+  // RFC 8037 §3.1: Ed25519 signs the input itself, no digest named.
+  if (alg === 'EdDSA') return (input, signature) => verifySignature(null, input, publicKey, signature)
+  // §3.4: R and S as 32 big-endian bytes each, not DER.
+  if (alg === 'ES256') {
+    const es256 = { key: publicKey, dsaEncoding: 'ieee-p1363' } as const
+    return (input, signature) => signature.length === 64 && verifySignature('sha256', input, es256, signature)
+  }
+  // §3.3: RSASSA-PKCS1-v1_5 with SHA-256.
+  const rs256 = { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
+  return (input, signature) => verifySignature('sha256', input, rs256, signature)
+}
+
+/** Checks the authenticated payload; returns exactly the contract's claims. */
 function checkedClaims (payload: Record<string, unknown>, config: AccessTokenConfig, now: number): AccessTokenClaims {
   // Exact strings: an `aud` array is refused even if it holds our audience (the contract says exact).
   if (payload.iss !== config.jwtIssuer) throw invalid('iss mismatch')
@@ -186,7 +216,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
   // slot the earlier evictions left empty until V8 rehashes: about 6 µs per cold verification at
   // 10,000 entries (issue 6).
   let oldestFirst: Iterator<string> | undefined
-  const verifiers = new Map<string, (token: string) => Record<string, unknown>>()
+  const signatureChecks = new Map<string, SignatureCheck>()
   let signer: { version: number, sign: (payload: AccessTokenClaims) => string } | undefined
   let ringVersion = keyRing.version
   let isSessionRevoked: SessionRevocationCheck = () => false
@@ -195,26 +225,19 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     if (keyRing.version === ringVersion) return
     verified.clear()
     oldestFirst = undefined
-    verifiers.clear()
+    signatureChecks.clear()
     ringVersion = keyRing.version
   }
 
-  function verifierFor (kid: string): ((token: string) => Record<string, unknown>) | undefined {
-    let verifier = verifiers.get(kid)
-    if (verifier === undefined) {
+  function signatureCheckFor (kid: string): SignatureCheck | undefined {
+    let check = signatureChecks.get(kid)
+    if (check === undefined) {
       const key = keyRing.verificationKey(kid)
       if (key === undefined) return undefined
-      verifier = createVerifier({
-        key: key.key,
-        algorithms: [keyRing.alg],
-        allowedCritHeaders: [],
-        ignoreExpiration: true,
-        ignoreNotBefore: true,
-        cache: false
-      })
-      verifiers.set(kid, verifier)
+      check = signatureCheck(keyRing.alg, key.key)
+      signatureChecks.set(kid, check)
     }
-    return verifier
+    return check
   }
 
   function remember (index: string, token: string, claims: AccessTokenClaims): void {
@@ -241,17 +264,23 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     verified.set(index, entry)
   }
 
+  // RFC 7515 §5.2 in the contract's order; the payload is not looked at until the signature holds.
   function verifyUncached (token: string): AccessTokenClaims {
-    const kid = checkedKid(token, keyRing.alg)
-    const verifier = verifierFor(kid)
-    if (verifier === undefined) throw invalid('unknown kid')
-    let payload: Record<string, unknown>
+    if (!JWS_SEGMENTS.test(token)) throw invalid('not a compact JWS')
+    const headerEnd = token.indexOf('.')
+    const signingInputEnd = token.lastIndexOf('.')
+    const kid = checkedKid(decodedObject(token.slice(0, headerEnd), 'header'), keyRing.alg)
+    const check = signatureCheckFor(kid)
+    if (check === undefined) throw invalid('unknown kid')
+    let authentic: boolean
     try {
-      payload = verifier(token)
+      // The regex above leaves only ASCII, so latin1 gives the signing input's exact bytes.
+      authentic = check(Buffer.from(token.slice(0, signingInputEnd), 'latin1'), Buffer.from(token.slice(signingInputEnd + 1), 'base64url'))
     } catch (error) {
       throw new TokenInvalidError({ cause: error })
     }
-    return checkedClaims(payload, config, now())
+    if (!authentic) throw invalid('bad signature')
+    return checkedClaims(decodedObject(token.slice(headerEnd + 1, signingInputEnd), 'payload'), config, now())
   }
 
   return {

@@ -5,7 +5,7 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
-import { lazyRequestLogger, loggerOptions } from './logger.js'
+import { fastifyLogging } from './logger.js'
 import errorsPlugin, { frameworkErrorHandler } from '../plugins/errors.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
@@ -45,9 +45,9 @@ export const BODY_LIMIT = 16 * 1024
 export const MAX_HEADER_SIZE = 64 * 1024
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logging = fastifyLogging(config, options.logStream)
   const serverOptions: FastifyHttpOptions<Server> = {
-    logger: loggerOptions(config, options.logStream),
-    childLoggerFactory: lazyRequestLogger as unknown as FastifyServerOptions['childLoggerFactory'],
+    ...logging.options,
     bodyLimit: BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_SIZE },
     // Fastify also takes a hop count here, which its types omit.
@@ -61,6 +61,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     frameworkErrors: frameworkErrorHandler
   }
   const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>()
+  // Before any plugin is registered, so every encapsulated instance inherits it.
+  if (logging.rootLogger !== undefined) app.log = logging.rootLogger
   // Fastify parses text/plain by default; the contract takes JSON only, so anything else is 415.
   app.removeContentTypeParser('text/plain')
 

@@ -1,7 +1,8 @@
 // Logger options: pino at LOG_LEVEL with redaction, so no password, token, cookie or authorization
 // header reaches a log line at any level (CONTRACT.md, LOG_LEVEL). Fastify's request serializer logs
 // no headers or bodies; the redaction is the second line of defence if someone logs them anyway.
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import pino, { type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
 export const REDACTED_PATHS = [
@@ -22,18 +23,52 @@ export const REDACTED_PATHS = [
   'token'
 ]
 
-export function loggerOptions (config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
-  const options = {
+/** pino options at LOG_LEVEL: redaction, and serializers that never include headers or query strings. */
+export function loggerOptions (config: Config): LoggerOptions {
+  return {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    // Secrets never travel in URLs, but query strings are still cut from logged URLs.
     serializers: {
+      // Secrets never travel in URLs, but query strings are still cut from logged URLs.
       req (request: { method: string, url: string, ip?: string, id?: string }) {
         return { method: request.method, url: request.url.split('?')[0], ip: request.ip, id: request.id }
+      },
+      // What Fastify's own serializer writes, so lines are the same whoever built the logger.
+      res (reply: { statusCode: number }) {
+        return { statusCode: reply.statusCode }
       }
     }
   }
-  return stream === undefined ? options : { ...options, stream }
+}
+
+// Fastify writes its per-request lines ("incoming request", "request completed") at info.
+const REQUEST_LINES_LEVEL = 30
+
+export interface FastifyLogging {
+  options: Pick<FastifyServerOptions, 'logger' | 'childLoggerFactory'>
+  /** When set, install it as `fastify.log` right after construction: Fastify was given no logger of its own. */
+  rootLogger: FastifyBaseLogger | undefined
+}
+
+/**
+ * The logging part of Fastify's options. Where Fastify's request lines are written (LOG_LEVEL info
+ * and below), Fastify builds the logger. Above that, Fastify is given none and request loggers come
+ * from our own pino instead: with a logger of its own Fastify times every response and adds and
+ * removes two listeners per request for lines that are never written, about a twentieth of a cached
+ * GET /api/me (issue 6). Every other line, request id included, is written as before; what is lost
+ * is Fastify's "request errored" line for a response stream that fails after the handler answered.
+ */
+export function fastifyLogging (config: Config, stream?: NodeJS.WritableStream): FastifyLogging {
+  const options = loggerOptions(config)
+  const childLoggerFactory = lazyRequestLogger as unknown as FastifyServerOptions['childLoggerFactory']
+  const level = config.logLevel === 'silent' ? Infinity : pino.levels.values[config.logLevel] ?? 0
+  if (level <= REQUEST_LINES_LEVEL) {
+    return { options: { logger: stream === undefined ? options : { ...options, stream }, childLoggerFactory }, rootLogger: undefined }
+  }
+  const root = stream === undefined ? pino(options) : pino(options, stream)
+  const requestLogger = (_nullLogger: unknown, bindings: Record<string, unknown>, childOptions: { level?: string }): PinoLike =>
+    lazyRequestLogger(root as unknown as PinoLike, bindings, childOptions)
+  return { options: { logger: false, childLoggerFactory: requestLogger as unknown as FastifyServerOptions['childLoggerFactory'] }, rootLogger: root }
 }
 
 type LogMethod = (...args: unknown[]) => void

@@ -86,10 +86,25 @@ interface VerifiedEntry {
   touched: number
 }
 
-// The cache is indexed by the token's last 32 characters, always signature bytes: random, so they
-// never collide in practice, and 32 characters hash far faster than a whole token (V8 hashes a
-// fresh header string on every lookup). An entry answers only a token equal to the one it verified.
-const CACHE_INDEX_LENGTH = 32
+// The cache is keyed by a number read from 5 signature characters (30 random bits for every
+// algorithm; the very last character is skipped, part of it is padding): a small integer is hashed
+// at once, where a string key is hashed afresh for every request. Two tokens with the same key take
+// turns in the cache; an entry answers only a token equal to the one it verified.
+const CACHE_KEY_CHARS = 5
+const BASE64URL_VALUES = new Uint8Array(128)
+for (const [value, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) BASE64URL_VALUES[char.charCodeAt(0)] = value
+
+function cacheKey (token: string): number {
+  let key = 0
+  // `& 127` keeps every read inside the table; a character outside base64url fails verification anyway.
+  for (let i = token.length - 1 - CACHE_KEY_CHARS; i < token.length - 1; i++) key = key * 64 + (BASE64URL_VALUES[token.charCodeAt(i) & 127] as number)
+  return key
+}
+
+// Header segments that passed checkedKid in a token whose signature then held, with their kid. One
+// key signs one header string, so most verifications skip decoding it again; no one else can get
+// a header kept, so a few slots are plenty.
+const MAX_VERIFIED_HEADERS = 16
 
 /** The claims of a new access token issued at `now` (ms since the epoch). */
 export function accessTokenClaims (subject: AccessTokenSubject, config: AccessTokenConfig, now: number): AccessTokenClaims {
@@ -147,26 +162,26 @@ function checkedKid (header: Record<string, unknown>, alg: string): string {
 }
 
 /** Whether `signature` is the JWS signature of `signingInput` (RFC 7515 §5.2 step 8). */
-type SignatureCheck = (signingInput: Buffer, signature: Buffer) => boolean
+type SignatureCheck = (signingInput: string, signature: Buffer) => boolean
 
 // RFC 7518 §3: the one algorithm of JWT_ALG, with a key object made once per kid.
 function signatureCheck (alg: JwtAlgorithm, key: JwtKey['key']): SignatureCheck {
   if (alg === 'HS256') {
     const secret = createSecretKey(Buffer.from(key))
     // §3.2: compared in constant time; timingSafeEqual needs equal lengths, so check that first.
-    return (input, signature) => signature.length === 32 && timingSafeEqual(createHmac('sha256', secret).update(input).digest(), signature)
+    return (input, signature) => signature.length === 32 && timingSafeEqual(createHmac('sha256', secret).update(input, 'latin1').digest(), signature)
   }
   const publicKey: KeyObject = createPublicKey(key)
   // RFC 8037 §3.1: Ed25519 signs the input itself, no digest named.
-  if (alg === 'EdDSA') return (input, signature) => verifySignature(null, input, publicKey, signature)
+  if (alg === 'EdDSA') return (input, signature) => verifySignature(null, Buffer.from(input, 'latin1'), publicKey, signature)
   // §3.4: R and S as 32 big-endian bytes each, not DER.
   if (alg === 'ES256') {
     const es256 = { key: publicKey, dsaEncoding: 'ieee-p1363' } as const
-    return (input, signature) => signature.length === 64 && verifySignature('sha256', input, es256, signature)
+    return (input, signature) => signature.length === 64 && verifySignature('sha256', Buffer.from(input, 'latin1'), es256, signature)
   }
   // §3.3: RSASSA-PKCS1-v1_5 with SHA-256.
   const rs256 = { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
-  return (input, signature) => verifySignature('sha256', input, rs256, signature)
+  return (input, signature) => verifySignature('sha256', Buffer.from(input, 'latin1'), rs256, signature)
 }
 
 /** Checks the authenticated payload; returns exactly the contract's claims. */
@@ -209,13 +224,14 @@ function checkedClaims (payload: Record<string, unknown>, config: AccessTokenCon
 export function createAccessTokens (options: AccessTokensOptions): AccessTokens {
   const { keyRing, config, now } = options
   const cacheSize = options.cacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE
-  const verified = new Map<string, VerifiedEntry>()
+  const verified = new Map<number, VerifiedEntry>()
   let touches = 0
   // Eviction walks one long-lived iterator, which always stands at the oldest entry (Map iterators
   // follow deletions and insertions). A fresh keys().next() for each eviction would step over every
   // slot the earlier evictions left empty until V8 rehashes: about 6 µs per cold verification at
   // 10,000 entries (issue 6).
-  let oldestFirst: Iterator<string> | undefined
+  let oldestFirst: Iterator<number> | undefined
+  const verifiedHeaders = new Map<string, string>()
   const signatureChecks = new Map<string, SignatureCheck>()
   let signer: { version: number, sign: (payload: AccessTokenClaims) => string } | undefined
   let ringVersion = keyRing.version
@@ -225,6 +241,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     if (keyRing.version === ringVersion) return
     verified.clear()
     oldestFirst = undefined
+    verifiedHeaders.clear()
     signatureChecks.clear()
     ringVersion = keyRing.version
   }
@@ -240,7 +257,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     return check
   }
 
-  function remember (index: string, token: string, claims: AccessTokenClaims): void {
+  function remember (index: number, token: string, claims: AccessTokenClaims): void {
     if (verified.size >= cacheSize && !verified.has(index)) {
       oldestFirst ??= verified.keys()
       let oldest = oldestFirst.next()
@@ -257,7 +274,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
   // Approximate LRU: a hit re-inserts its entry (moving it to the young end of the Map's order) only
   // once it has aged past half the cache, so a steady stream of hits on one token costs no writes,
   // and a token used at least once per cacheSize / 2 insertions is never evicted.
-  function touch (index: string, entry: VerifiedEntry): void {
+  function touch (index: number, entry: VerifiedEntry): void {
     if (touches - entry.touched <= cacheSize >> 1) return
     verified.delete(index)
     entry.touched = ++touches
@@ -269,17 +286,20 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     if (!JWS_SEGMENTS.test(token)) throw invalid('not a compact JWS')
     const headerEnd = token.indexOf('.')
     const signingInputEnd = token.lastIndexOf('.')
-    const kid = checkedKid(decodedObject(token.slice(0, headerEnd), 'header'), keyRing.alg)
+    const header = token.slice(0, headerEnd)
+    const knownKid = verifiedHeaders.get(header)
+    const kid = knownKid ?? checkedKid(decodedObject(header, 'header'), keyRing.alg)
     const check = signatureCheckFor(kid)
     if (check === undefined) throw invalid('unknown kid')
     let authentic: boolean
     try {
       // The regex above leaves only ASCII, so latin1 gives the signing input's exact bytes.
-      authentic = check(Buffer.from(token.slice(0, signingInputEnd), 'latin1'), Buffer.from(token.slice(signingInputEnd + 1), 'base64url'))
+      authentic = check(token.slice(0, signingInputEnd), Buffer.from(token.slice(signingInputEnd + 1), 'base64url'))
     } catch (error) {
       throw new TokenInvalidError({ cause: error })
     }
     if (!authentic) throw invalid('bad signature')
+    if (knownKid === undefined && verifiedHeaders.size < MAX_VERIFIED_HEADERS) verifiedHeaders.set(header, kid)
     return checkedClaims(decodedObject(token.slice(headerEnd + 1, signingInputEnd), 'payload'), config, now())
   }
 
@@ -298,7 +318,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     verify (token) {
       if (typeof token !== 'string' || token.length > MAX_ACCESS_TOKEN_LENGTH) throw invalid('too long')
       followRing()
-      const index = token.length > CACHE_INDEX_LENGTH ? token.slice(-CACHE_INDEX_LENGTH) : token
+      const index = cacheKey(token)
       const entry = verified.get(index)
       let claims: AccessTokenClaims
       if (entry !== undefined && entry.token === token) {

@@ -1,14 +1,8 @@
 // Above info Fastify is given no logger of its own (src/logger.ts, fastifyLogging): the app's own
 // lines and the request lines must still reach the log stream, at the configured level.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
-
-function capture (): { stream: Writable, lines: () => Array<Record<string, unknown>> } {
-  let text = ''
-  const stream = new Writable({ write (chunk, _encoding, done) { text += String(chunk); done() } })
-  return { stream, lines: () => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) }
-}
+import { captureLog as capture } from './helpers/log-capture.js'
 
 t.test('at warn, start-up warnings written through fastify.log reach the stream', async (t) => {
   const log = capture()

@@ -1,14 +1,8 @@
 // The per-request logger is built lazily (src/logger.ts, lazyRequestLogger): lines must come out
 // exactly as with Fastify's own child logger, request id included, at every level that is on.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
-
-function capture (): { stream: Writable, lines: () => Array<Record<string, unknown>> } {
-  let text = ''
-  const stream = new Writable({ write (chunk, _encoding, done) { text += String(chunk); done() } })
-  return { stream, lines: () => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) }
-}
+import { captureLog as capture } from './helpers/log-capture.js'
 
 t.test('at info, every request logs incoming and completed lines carrying its request id', async (t) => {
   const log = capture()

@@ -1,5 +1,5 @@
-// Fastify adapter of src/domain/access-tokens.ts (which says why fast-jwt is used directly and
-// @fastify/jwt is not registered). Decorates `fastify.accessTokens`.
+// Fastify adapter of src/domain/access-tokens.ts (which says why tokens are signed and verified with
+// node:crypto and @fastify/jwt is not registered). Decorates `fastify.accessTokens`.
 import fp from 'fastify-plugin'
 import type { Config } from '../src/config.js'
 import { createAccessTokens, type AccessTokens } from '../src/domain/access-tokens.js'

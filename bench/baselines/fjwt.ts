@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import Fastify from 'fastify'
 import fastifyJwt from '@fastify/jwt'
-import type { Algorithm } from 'fast-jwt'
+import type { Algorithm } from '../lib/keys.js'
 
 const alg = (process.env.JWT_ALG ?? 'EdDSA') as Algorithm
 const keyBytes = readFileSync(process.env.BENCH_VERIFY_KEY_FILE ?? '')

@@ -9,7 +9,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join, parse } from 'node:path'
 import { ConfigError, type Config, type JwtAlgorithm } from '../config.js'
 
-/** A key as fast-jwt takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
+/** A key as node:crypto takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
 export interface JwtKey {
   kid: string
   key: string | Buffer

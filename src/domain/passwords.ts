@@ -1,7 +1,9 @@
 // Password hashing with argon2id (RFC 9106) at OWASP's minimum parameters: m=19 MiB, t=2, p=1.
-// @node-rs/argon2 hashes on libuv's thread pool, so logins never block the event loop.
+// Hashing runs on threads of its own at a lower CPU priority (password-threads.ts), so logins never
+// block the event loop nor take CPU it needs.
 import { randomBytes } from 'node:crypto'
-import { hash, verify, type Algorithm } from '@node-rs/argon2'
+import type { Algorithm } from '@node-rs/argon2'
+import { createPasswordThreads, type PasswordThreads } from './password-threads.js'
 
 export const ARGON2_OPTIONS = Object.freeze({
   // Algorithm.Argon2id: a const enum, which isolated modules cannot read, so its value is spelled out.
@@ -21,16 +23,18 @@ export function normalisePassword (password: string): string | null {
   return length >= PASSWORD_MIN_LENGTH && length <= PASSWORD_MAX_LENGTH ? normalised : null
 }
 
+// One set of threads per process, started on the first hash.
+let threads: PasswordThreads | undefined
+
 export async function hashPassword (normalisedPassword: string): Promise<string> {
-  return await hash(normalisedPassword, ARGON2_OPTIONS)
+  threads ??= createPasswordThreads(ARGON2_OPTIONS)
+  return await threads.run({ op: 'hash', password: normalisedPassword }) as string
 }
 
+/** False for a wrong password and for a stored value that is not an argon2 hash. */
 export async function verifyPassword (passwordHash: string, normalisedPassword: string): Promise<boolean> {
-  try {
-    return await verify(passwordHash, normalisedPassword)
-  } catch {
-    return false
-  }
+  threads ??= createPasswordThreads(ARGON2_OPTIONS)
+  return await threads.run({ op: 'verify', hash: passwordHash, password: normalisedPassword }) === true
 }
 
 let dummyHash: Promise<string> | undefined

@@ -11,7 +11,8 @@
 // The store keeps hash(token) only. The grace successor is kept as `box` = successor secret XOR
 // SHA-256("box" ‖ presented token): only someone presenting the just-spent token can open it, and
 // the store alone can read back no token.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, hash, timingSafeEqual } from 'node:crypto'
+import { pooledRandomBytes } from './random-pool.js'
 
 const PREFIX = 'rt_'
 const VERSION = 1
@@ -47,7 +48,7 @@ export interface PresentedRefreshToken {
 
 /** A new random id: base64url of 16 random bytes (22 characters). */
 export function newId (): string {
-  return randomBytes(ID_BYTES).toString('base64url')
+  return pooledRandomBytes(ID_BYTES).toString('base64url')
 }
 
 function idBytes (id: string): Buffer {
@@ -56,12 +57,22 @@ function idBytes (id: string): Buffer {
   return bytes
 }
 
-function digest (label: string, token: Buffer): Buffer {
-  return createHash('sha256').update(label).update(token).digest()
+// SHA-256(label ‖ token) in one call: the label sits at the start of a buffer kept for it and the
+// token is copied in after it (synchronous, so one buffer per label serves every call).
+function labelledDigest (label: string): (token: Buffer) => Buffer {
+  const input = Buffer.alloc(label.length + TOKEN_BYTES)
+  input.write(label, 'latin1')
+  return (token) => {
+    token.copy(input, label.length)
+    return hash('sha256', input, 'buffer')
+  }
 }
 
+const hashDigest = labelledDigest('rotor/refresh-hash\0')
+const boxKeyDigest = labelledDigest('rotor/refresh-box\0')
+
 function tokenHash (token: Buffer): string {
-  return digest('rotor/refresh-hash\0', token).subarray(0, 16).toString('base64url')
+  return hashDigest(token).subarray(0, 16).toString('base64url')
 }
 
 function mac (key: Buffer, signed: Buffer): Buffer {
@@ -71,7 +82,7 @@ function mac (key: Buffer, signed: Buffer): Buffer {
 export function mintRefreshToken (
   keys: RefreshMacKeys,
   session: { userId: string, sessionId: string, generation: number },
-  secret: Buffer = randomBytes(SECRET_BYTES)
+  secret: Buffer = pooledRandomBytes(SECRET_BYTES)
 ): MintedRefreshToken {
   const { tag, key } = keys.currentRefreshMac()
   const bytes = Buffer.alloc(TOKEN_BYTES)
@@ -98,7 +109,7 @@ export function readRefreshToken (keys: RefreshMacKeys, token: string): Presente
     sessionId: bytes.subarray(5 + ID_BYTES, 5 + 2 * ID_BYTES).toString('base64url'),
     generation: bytes.readUInt32BE(5 + 2 * ID_BYTES),
     hash: tokenHash(bytes),
-    boxKey: digest('rotor/refresh-box\0', bytes)
+    boxKey: boxKeyDigest(bytes)
   }
 }
 

@@ -122,8 +122,8 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
   }
   const isCluster = options.clusterNodes !== undefined
   const client: Redis | Cluster = options.clusterNodes !== undefined
-    ? new Cluster(options.clusterNodes, { clusterRetryStrategy: retryStrategy, redisOptions: connectionOptions })
-    : new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...connectionOptions, retryStrategy })
+    ? new Cluster(options.clusterNodes, { clusterRetryStrategy: retryStrategy, redisOptions: connectionOptions, enableAutoPipelining: true })
+    : new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...connectionOptions, retryStrategy, enableAutoPipelining: true })
 
   let healthy = true
   client.on('error', (error: Error) => {
@@ -221,9 +221,10 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
   }
 
   async function findUserById (userId: string): Promise<UserRecord | null> {
-    const fields = await call(() => client.hgetall(userKey(prefix, userId)))
-    if (fields.username === undefined || fields.passwordHash === undefined) return null
-    return { id: userId, username: fields.username, passwordHash: fields.passwordHash, createdAt: Number(fields.createdAt) }
+    // Named fields only: the same hash holds one index field per session (lua/lib/session-record.lua).
+    const [username, passwordHash, createdAt] = await call(() => client.hmget(userKey(prefix, userId), 'username', 'passwordHash', 'createdAt'))
+    if (username === null || username === undefined || passwordHash === null || passwordHash === undefined) return null
+    return { id: userId, username, passwordHash, createdAt: Number(createdAt) }
   }
 
   return {

@@ -1,6 +1,10 @@
 --[[
   Creates a session holding the hash of its first refresh token (generation 1), adds it to the
-  user's index, and drops index fields of sessions that have ended (lib/session-record.lua).
+  user's index, and now and then drops index fields of sessions that have ended
+  (lib/session-record.lua): when the account hash has grown to the size recorded in its field
+  indexWalkAt, which each walk sets to twice the size it leaves plus 16. A walk reads every index
+  field, so a user with thousands of live sessions used to pay thousands of reads on every login;
+  now a walk of n fields comes at most once per n logins (issue 6).
 
   Input:
     KEYS[1] session             <p>{userId}:s:<sessionId>
@@ -29,7 +33,11 @@ local now = tonumber(ARGV[3])
 local maxExpiresAt = now + tonumber(ARGV[5])
 local expiresAt = math.min(now + tonumber(ARGV[4]), maxExpiresAt)
 
-liveIndexedSessionIds(accountKey, sessionKeyPrefix, now)
+local walkAt = tonumber(redis.call('HGET', accountKey, 'indexWalkAt')) or 0
+if redis.call('HLEN', accountKey) >= walkAt then
+  liveIndexedSessionIds(accountKey, sessionKeyPrefix, now)
+  redis.call('HSET', accountKey, 'indexWalkAt', 2 * redis.call('HLEN', accountKey) + 16)
+end
 
 redis.call('SET', sessionKey, encodeSession({
   generation = 1, createdAt = now, lastUsedAt = now, maxExpiresAt = maxExpiresAt,

@@ -8,7 +8,6 @@ import { GRACE_MS, IDLE_MS, MAX_MS, fakeHash, newUser, openSession, randomId, ro
 // The operations that walk a user's index. Rotation and ending one session touch only their own
 // entry; the index cannot grow but through createSession, which prunes it, so it stays bounded.
 const touches: Record<string, (h: StoreHarness, userId: string, other: HeldSession, now: number) => Promise<unknown>> = {
-  createSession: async (h, userId, _other, now) => await openSession(h, { userId, now }),
   listSessions: async (h, userId, _other, now) => await h.store.listSessions(userId, now),
   endAllSessions: async (h, userId, _other, now) => await h.store.endAllSessions(userId, now),
   changePassword: async (h, userId, other, now) => {
@@ -98,6 +97,23 @@ export const sessionCases: Record<string, ContractCase> = {
       if (name === 'endAllSessions') t.same(ids, [], 'endAllSessions emptied it')
       else t.ok(ids.includes(other.sessionId), `${name} kept the live one`)
     }
+  },
+
+  // createSession is the one walker that runs on every login: it walks only once the index has
+  // doubled since its last walk (lua/create-session.lua), so stale fields go, in bounded number.
+  'createSession drops ended sessions from the index within twice the live sessions plus 16': async (t, h) => {
+    const userId = randomId()
+    const base = h.now()
+    for (let i = 0; i < 60; i++) await openSession(h, { userId, now: base, idleTtlMs: 1000 })
+    let largest = 0
+    for (let live = 1; live <= 150; live++) {
+      await openSession(h, { userId, now: base + 1000 })
+      largest = Math.max(largest, (await h.indexedSessionIds(userId)).length)
+      if (largest > 2 * live + 16 + 60) break
+    }
+    t.equal((await h.indexedSessionIds(userId)).length, 150, 'only the 150 live sessions are left indexed')
+    t.ok(largest <= 2 * 150 + 16, `the index never held more than ${largest} ids`)
+    t.equal((await h.store.listSessions(userId, base + 1000)).length, 150, 'all live ones listed')
   },
 
   'an ended session leaves the index at once; an empty index goes': async (t, h) => {

@@ -1,5 +1,5 @@
-// A session's creation walks the user's index (dropping fields of ended sessions) only once the
-// account hash has doubled since the last walk (lua/create-session.lua): a user with many live
+// A session's creation walks the user's index (dropping fields of ended sessions) only when the
+// account hash holds a power of two fields (lua/create-session.lua): a user with many live
 // sessions does not pay a read per session on every login. That ended sessions' fields still go is
 // a store contract case (test/helpers/store-contract/sessions.ts).
 // Reads are counted with INFO commandstats on this test's own redis-server (script-internal calls

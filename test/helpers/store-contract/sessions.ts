@@ -100,7 +100,7 @@ export const sessionCases: Record<string, ContractCase> = {
   },
 
   // createSession is the one walker that runs on every login: it walks only once the index has
-  // doubled since its last walk (lua/create-session.lua), so stale fields go, in bounded number.
+  // reached a power of two fields (lua/create-session.lua), so stale fields go, in bounded number.
   'createSession drops ended sessions from the index within twice the live sessions plus 16': async (t, h) => {
     const userId = randomId()
     const base = h.now()

@@ -122,7 +122,11 @@ export function createRedisStore (options: RedisStoreOptions): AuthStore {
   }
   const isCluster = options.clusterNodes !== undefined
   const client: Redis | Cluster = options.clusterNodes !== undefined
-    ? new Cluster(options.clusterNodes, { clusterRetryStrategy: retryStrategy, redisOptions: connectionOptions, enableAutoPipelining: true })
+    ? new Cluster(options.clusterNodes, { clusterRetryStrategy: retryStrategy, redisOptions: connectionOptions })
+    // Commands of one event-loop turn in one write: each command stays its own (a refresh is one
+    // EVALSHA), but a busy server makes one system call for many (issue 6). Not on Cluster: there
+    // ioredis picks an auto-pipeline's node by the first argument, which for rotateRefreshToken
+    // (key count passed first) is a number, not a key.
     : new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...connectionOptions, retryStrategy, enableAutoPipelining: true })
 
   let healthy = true

@@ -30,12 +30,25 @@ const inspector = new Redis(redis.url)
 t.teardown(() => { inspector.disconnect() })
 
 /** Every key but the counters, with its value (DUMP) and expiry: equal snapshots mean no state change. */
+// What the store holds, logically: a hash's fields sorted, not DUMP bytes, whose field order follows
+// Redis's incremental rehashing, which a mere lookup (HMGET) advances.
 async function snapshot (): Promise<string> {
   const keys = (await inspector.keys(`${prefix}*`)).filter((key) => !key.startsWith(`${prefix}ctr:`)).sort()
+  const types = await Promise.all(keys.map(async (key) => await inspector.type(key)))
   const pipeline = inspector.pipeline()
-  for (const key of keys) pipeline.dumpBuffer(key).pexpiretime(key)
+  for (const [i, key] of keys.entries()) {
+    if (types[i] === 'hash') pipeline.hgetallBuffer(key)
+    else pipeline.dumpBuffer(key)
+    pipeline.pexpiretime(key)
+  }
   const results = (await pipeline.exec()) ?? []
-  return JSON.stringify(keys.map((key, i) => [key, (results[2 * i]?.[1] as Buffer | null)?.toString('hex'), results[2 * i + 1]?.[1]]))
+  return JSON.stringify(keys.map((key, i) => {
+    const value = results[2 * i]?.[1] as Buffer | Record<string, Buffer> | null
+    const shown = Buffer.isBuffer(value) || value === null
+      ? value?.toString('hex')
+      : Object.entries(value).map(([field, bytes]) => `${field}=${bytes.toString('hex')}`).sort()
+    return [key, shown, results[2 * i + 1]?.[1]]
+  }))
 }
 
 let fixtureCount = 0

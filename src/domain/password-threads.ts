@@ -8,11 +8,9 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Options } from '@node-rs/argon2'
 
-export type PasswordJob =
-  | { id: number, op: 'hash', password: string }
-  | { id: number, op: 'verify', hash: string, password: string }
+export type PasswordWork = { op: 'hash', password: string } | { op: 'verify', hash: string, password: string }
+export type PasswordJob = PasswordWork & { id: number }
 export type PasswordReply = { id: number, result: string | boolean } | { id: number, error: string }
-type JobInput = PasswordJob extends infer J ? J extends PasswordJob ? Omit<J, 'id'> : never : never
 
 /** Nice value of the hashing threads: far enough below the event loop to yield to it at once. */
 export const PASSWORD_THREAD_NICENESS = 15
@@ -23,7 +21,7 @@ const WORKER_URL = new URL(`./password-worker${import.meta.url.endsWith('.ts') ?
 interface Pending { job: PasswordJob, resolve: (result: string | boolean) => void, reject: (error: Error) => void }
 
 export interface PasswordThreads {
-  run (job: JobInput): Promise<string | boolean>
+  run (work: PasswordWork): Promise<string | boolean>
 }
 
 export function createPasswordThreads (options: Options, threads = availableParallelism()): PasswordThreads {
@@ -70,9 +68,9 @@ export function createPasswordThreads (options: Options, threads = availablePara
   }
 
   return {
-    async run (input) {
+    async run (work) {
       return await new Promise((resolve, reject) => {
-        queue.push({ job: { ...input, id: ++nextId } as PasswordJob, resolve, reject })
+        queue.push({ job: { ...work, id: ++nextId }, resolve, reject })
         const worker = idle.pop() ?? (started < threads ? start() : undefined)
         if (worker !== undefined) dispatch(worker)
       })

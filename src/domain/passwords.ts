@@ -23,18 +23,21 @@ export function normalisePassword (password: string): string | null {
   return length >= PASSWORD_MIN_LENGTH && length <= PASSWORD_MAX_LENGTH ? normalised : null
 }
 
-// One set of threads per process, started on the first hash.
 let threads: PasswordThreads | undefined
 
-export async function hashPassword (normalisedPassword: string): Promise<string> {
+// One set of threads per process, started on the first hash.
+function passwordThreads (): PasswordThreads {
   threads ??= createPasswordThreads(ARGON2_OPTIONS)
-  return await threads.run({ op: 'hash', password: normalisedPassword }) as string
+  return threads
+}
+
+export async function hashPassword (normalisedPassword: string): Promise<string> {
+  return await passwordThreads().run({ op: 'hash', password: normalisedPassword }) as string
 }
 
 /** False for a wrong password and for a stored value that is not an argon2 hash. */
 export async function verifyPassword (passwordHash: string, normalisedPassword: string): Promise<boolean> {
-  threads ??= createPasswordThreads(ARGON2_OPTIONS)
-  return await threads.run({ op: 'verify', hash: passwordHash, password: normalisedPassword }) === true
+  return await passwordThreads().run({ op: 'verify', hash: passwordHash, password: normalisedPassword }) === true
 }
 
 let dummyHash: Promise<string> | undefined

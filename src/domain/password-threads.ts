@@ -8,9 +8,9 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Options } from '@node-rs/argon2'
 
-export type PasswordWork = { op: 'hash', password: string } | { op: 'verify', hash: string, password: string }
-export type PasswordJob = PasswordWork & { id: number }
-export type PasswordReply = { id: number, result: string | boolean } | { id: number, error: string }
+// A thread has one job at a time, so a reply needs no id to find its job.
+export type PasswordJob = { op: 'hash', password: string } | { op: 'verify', hash: string, password: string }
+export type PasswordReply = { result: string | boolean } | { error: string }
 
 /** Nice value of the hashing threads: far enough below the event loop to yield to it at once. */
 export const PASSWORD_THREAD_NICENESS = 15
@@ -21,7 +21,7 @@ const WORKER_URL = new URL(`./password-worker${import.meta.url.endsWith('.ts') ?
 interface Pending { job: PasswordJob, resolve: (result: string | boolean) => void, reject: (error: Error) => void }
 
 export interface PasswordThreads {
-  run (work: PasswordWork): Promise<string | boolean>
+  run (job: PasswordJob): Promise<string | boolean>
 }
 
 export function createPasswordThreads (options: Options, threads = availableParallelism()): PasswordThreads {
@@ -29,14 +29,13 @@ export function createPasswordThreads (options: Options, threads = availablePara
   const busy = new Map<Worker, Pending>()
   const queue: Pending[] = []
   let started = 0
-  let nextId = 0
 
   function start (): Worker {
     const worker = new Worker(WORKER_URL, { workerData: { options, niceness: PASSWORD_THREAD_NICENESS } })
     started++
     worker.on('message', (reply: PasswordReply) => {
       const pending = busy.get(worker)
-      if (pending === undefined || pending.job.id !== reply.id) return
+      if (pending === undefined) return
       busy.delete(worker)
       if ('error' in reply) pending.reject(new Error(reply.error))
       else pending.resolve(reply.result)
@@ -68,9 +67,9 @@ export function createPasswordThreads (options: Options, threads = availablePara
   }
 
   return {
-    async run (work) {
+    async run (job) {
       return await new Promise((resolve, reject) => {
-        queue.push({ job: { ...work, id: ++nextId }, resolve, reject })
+        queue.push({ job, resolve, reject })
         const worker = idle.pop() ?? (started < threads ? start() : undefined)
         if (worker !== undefined) dispatch(worker)
       })

@@ -32,9 +32,9 @@ function run (job: PasswordJob): string | boolean {
 parentPort?.on('message', (job: PasswordJob) => {
   let reply: PasswordReply
   try {
-    reply = { id: job.id, result: run(job) }
+    reply = { result: run(job) }
   } catch (error) {
-    reply = { id: job.id, error: String((error as Error).message) }
+    reply = { error: String((error as Error).message) }
   }
   parentPort?.postMessage(reply)
 })

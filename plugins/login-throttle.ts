@@ -8,24 +8,25 @@
 // login turns out not to be a failure (a success, a malformed body, an outage). Reading the count
 // first and adding the failure after the hash let concurrent guesses all pass the check before any
 // was counted: 12 parallel wrong passwords against a limit of 4 were all hashed, none refused.
+// The login route reserves and looks the user up at once, and releases while it starts the session:
+// each pair is one round trip (issue 6).
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../src/config.js'
 import { RateLimitedError } from '../src/errors.js'
-import { normaliseUsername } from '../src/domain/usernames.js'
 
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * preHandler for POST /auth/login: counts the attempt as a failure in advance, and answers 429
-     * when that goes past the limit. The route must call releaseLoginAttempt unless the password
-     * was wrong (or the user unknown).
+     * Counts a login attempt for `normalisedUsername` as a failure in advance; past the limit it
+     * takes the count back and throws RateLimitedError (with Retry-After set on `reply`). The route
+     * must call releaseLoginAttempt unless the password was wrong (or the user unknown).
      */
-    loginGuard: preHandlerAsyncHookHandler
-    /** Takes back the attempt loginGuard counted for this request, if it counted one. */
+    reserveLoginAttempt (request: FastifyRequest, reply: FastifyReply, normalisedUsername: string): Promise<void>
+    /** Takes back the attempt reserveLoginAttempt counted for this request, if it counted one. */
     releaseLoginAttempt (request: FastifyRequest): Promise<void>
   }
 }
@@ -38,12 +39,9 @@ export default fp<{ config: Config }>(async function loginThrottlePlugin (fastif
   // The counter key each request reserved an attempt under.
   const reserved = new WeakMap<FastifyRequest, string>()
 
-  fastify.decorate('loginGuard', async function loginGuard (request: FastifyRequest, reply) {
-    const body = request.body as { username?: unknown }
-    const username = typeof body.username === 'string' ? normaliseUsername(body.username) : null
-    if (username === null) return
+  fastify.decorate('reserveLoginAttempt', async function reserveLoginAttempt (request: FastifyRequest, reply: FastifyReply, normalisedUsername: string) {
     const now = fastify.now()
-    const key = failureKey(username)
+    const key = failureKey(normalisedUsername)
     const attempts = await fastify.store.incrementCounter(key, LOGIN_FAILURE_WINDOW_MS, now)
     if (attempts.count > config.loginMaxFailures) {
       // A refused attempt is no guess: it does not count.

@@ -5,11 +5,12 @@
 // The limiter is put FIRST among each /auth route's onRequest hooks: it answers before bearer
 // verification, body parsing and any argon2 work, so a flood costs one counter increment a request.
 //
-// POST /auth/refresh counts in its own store call instead (`config: { perIpLimit: 'in-route' }`):
-// the rotation script counts the request first, in the same step, so a refresh is one round trip
-// (issue 6). Requests refused before that call (a body failing its schema, a token failing its MAC,
-// a CSRF refusal) are counted on their own by the route's error handler (countUnlessCounted), so
-// every request is still counted exactly once, before its answer.
+// POST /auth/refresh and POST /auth/login count in the route instead (`config: { perIpLimit:
+// 'in-route' }`), so the count costs no round trip of its own (issue 6): the rotation script counts
+// the request first, in the same step; login sends the count together with its username lookup and
+// decides on nothing before both are back. Requests refused before that (a body failing its schema,
+// a token failing its MAC, a CSRF refusal) are counted on their own by the route's error handler
+// (perIpLimit.errorHandler), so every request is still counted exactly once, before its answer.
 //
 // When the store cannot count (Redis down or frozen) the limiter answers 503 AUTH_STORE_UNAVAILABLE
 // rather than failing open. Every /auth route needs the store anyway, so failing open would buy no
@@ -17,9 +18,9 @@
 // would break the contract's "503 within 2 seconds" (issue 5).
 import fp from 'fastify-plugin'
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify'
 import type { Config } from '../src/config.js'
-import { RateLimitedError } from '../src/errors.js'
+import { RateLimitedError, StoreUnavailableError } from '../src/errors.js'
 import type { AuthStore, CounterState } from '../src/store/types.js'
 
 export const RATE_LIMIT_WINDOW_MS = 60_000
@@ -42,6 +43,12 @@ export interface PerIpLimit {
   settle (request: FastifyRequest, reply: FastifyReply, counted: CounterState): void
   /** Counts a request that did not reach that call (refused before it), unless it was counted. */
   countUnlessCounted (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  /**
+   * The route's errorHandler: counts a refused request that was not counted yet (its answer turns
+   * into 429 past the limit), then rethrows. A store that cannot answer cannot count: its 503 goes
+   * out at once.
+   */
+  errorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<never>
 }
 
 /** Counter key of one client IP on one route; the route's pattern, so /auth/sessions/:id is one bucket. */
@@ -102,6 +109,10 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
       if (counted.has(request)) return
       const { key, windowMs } = perIpLimit.counterOf(request)
       perIpLimit.settle(request, reply, await fastify.store.incrementCounter(key, windowMs, fastify.now()))
+    },
+    async errorHandler (error, request, reply) {
+      if (!(error instanceof StoreUnavailableError)) await perIpLimit.countUnlessCounted(request, reply)
+      throw error
     }
   }
   fastify.decorate('perIpLimit', perIpLimit)

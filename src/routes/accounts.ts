@@ -66,16 +66,32 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await reply.code(201).send({ id: user.id, username })
   })
 
+  // The per-IP count, the username's failure count and the lookup go out together (one round trip)
+  // and nothing is decided before all three are back: a refused request hashes nothing.
   fastify.post('/auth/login', {
     schema: { body: CredentialsSchema, headers: TokenTransportHeaders, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
-    preHandler: fastify.loginGuard
+    config: { perIpLimit: 'in-route' },
+    errorHandler: fastify.perIpLimit.errorHandler
   }, async (request, reply) => {
-    // loginGuard counted this attempt as a failure in advance: it stays counted only if it is one.
+    const username = requireUsername(request.body.username)
+    // The attempt is counted as a failure in advance and stays counted only if it is one
+    // (plugins/login-throttle.ts). All three are settled before anything is decided, so no
+    // reservation is left behind by a call that failed first.
+    const [perIp, reserving, lookingUp] = await Promise.allSettled([
+      fastify.perIpLimit.countUnlessCounted(request, reply),
+      fastify.reserveLoginAttempt(request, reply, username),
+      fastify.store.findUserByUsername(username)
+    ])
+    if (perIp.status === 'rejected') {
+      // Refused for the IP: no guess was made, so the username's count goes back.
+      await fastify.releaseLoginAttempt(request).catch(() => { /* the store is away: the original error says so */ })
+      throw perIp.reason
+    }
+    if (reserving.status === 'rejected') throw reserving.reason
     let user: UserRecord
     try {
-      const username = requireUsername(request.body.username)
-      const password = requirePassword(request.body.password)
-      user = await checkPassword(await fastify.store.findUserByUsername(username), password)
+      if (lookingUp.status === 'rejected') throw lookingUp.reason
+      user = await checkPassword(lookingUp.value, requirePassword(request.body.password))
     } catch (error) {
       if (error instanceof InvalidCredentialsError) {
         request.log.info({ event: 'login-failed' }, 'login failed')
@@ -84,8 +100,15 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       throw error
     }
-    await fastify.releaseLoginAttempt(request)
-    return await issueTokens(request, reply, user)
+    // Not a failure: the reservation goes back in the same round trip as the new session. If only
+    // the give-back fails, the login still succeeds and the attempt stays counted (the safe side).
+    const [issued] = await Promise.all([
+      issueTokens(request, reply, user),
+      fastify.releaseLoginAttempt(request).catch((error: unknown) => {
+        request.log.warn({ err: error }, 'login: could not take back the reserved attempt')
+      })
+    ])
+    return issued
   })
 
   fastify.post('/auth/password', {

@@ -1,7 +1,7 @@
 // Refresh and logout: the two routes that take a refresh token (cookie or body).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { RefreshMissingError, StoreUnavailableError } from '../errors.js'
+import { RefreshMissingError } from '../errors.js'
 import { endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
 import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/common.js'
 import { DEFAULT_SCOPE } from './accounts.js'
@@ -19,11 +19,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/auth/refresh', {
     schema: { body: OptionalRefreshBody, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
     config: { perIpLimit: 'in-route' },
-    errorHandler: async (error, request, reply) => {
-      // A store that cannot rotate cannot count either: answer its 503 at once.
-      if (!(error instanceof StoreUnavailableError)) await perIpLimit.countUnlessCounted(request, reply)
-      throw error
-    }
+    errorHandler: perIpLimit.errorHandler
   }, async (request, reply) => {
     const presented = request.presentedRefreshToken()
     if (presented === null) throw new RefreshMissingError()

@@ -8,7 +8,8 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
-import { buildTestApp, userWithSession } from '../helpers/app.js'
+import { buildTestApp, loginBody, register, userWithSession } from '../helpers/app.js'
+import { startRoundTripProxy } from '../helpers/round-trip-proxy.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 
 const server = await startRedisServer()
@@ -182,4 +183,26 @@ t.test('account operations span slots on purpose: createUser 3 commands, lookups
   t.same(await commandsOf(async () => await store.findUserByUsername(user.username)), { get: 1, hmget: 1 }, 'findUserByUsername')
   t.same(await commandsOf(async () => await store.findUserById(user.id)), { hmget: 1 }, 'findUserById')
   t.same(await commandsOf(async () => await store.deleteCounter('x')), { del: 1 }, 'deleteCounter')
+})
+
+t.test('POST /auth/login waits on Redis three times, a wrong password twice, a refresh once', async (t) => {
+  const proxy = await startRoundTripProxy(server.port)
+  t.teardown(async () => { await proxy.close() })
+  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
+  t.teardown(async () => { await store.close() })
+  await store.ping()
+  const app = await buildTestApp(t, {}, { store })
+  const { username, password } = await userWithSession(app)
+  await register(app, 'round-trips-warm', password)
+  const roundTripsOf = async (operation: () => Promise<{ statusCode: number }>, status: number): Promise<number> => {
+    proxy.reset()
+    t.equal((await operation()).statusCode, status)
+    return proxy.count()
+  }
+  // Per-IP count, failure count and name lookup together; the account; the session and the give-back together.
+  t.equal(await roundTripsOf(async () => await loginBody(app, username, password), 200), 3, 'a login')
+  t.equal(await roundTripsOf(async () => await loginBody(app, username, 'wrong password!'), 401), 2, 'a wrong password (the attempt stays counted)')
+  t.equal(await roundTripsOf(async () => await loginBody(app, 'nobody-here', password), 401), 1, 'an unknown name (no account to read)')
+  const { refreshToken } = await userWithSession(app)
+  t.equal(await roundTripsOf(async () => await app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken } }), 200), 1, 'a refresh')
 })

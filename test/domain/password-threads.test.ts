@@ -41,6 +41,15 @@ t.test('jobs beyond the thread count queue, and every one gets its own answer', 
   t.equal(await verifyPassword(hashes[0] as string, 'second password'), false, 'and not against another')
 })
 
+t.test('every job is handed to a thread at once, so a thread never waits for the event loop between jobs', async (t) => {
+  const threads = createPasswordThreads(ARGON2_OPTIONS, 2)
+  const passwords = ['first password', 'second password', 'third password', 'fourth password', 'fifth password']
+  const hashes = Promise.all(passwords.map(async (password) => await threads.run({ op: 'hash', password })))
+  t.same(threads.jobsPerThread().sort(), [2, 3], 'five jobs on two threads: all five handed over, spread evenly')
+  await hashes
+  t.same(threads.jobsPerThread(), [0, 0], 'and none left once all are answered')
+})
+
 t.test('a job that throws in its thread rejects, and the threads keep working', async (t) => {
   const threads = createPasswordThreads(ARGON2_OPTIONS, 1)
   await t.rejects(threads.run({ op: 'hash', password: 42 as unknown as string }), Error)

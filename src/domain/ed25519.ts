@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module'
 import { sign, verify, type KeyObject } from 'node:crypto'
 
-/** The three functions of sodium-native used here. */
+/** The two functions of sodium-native used here. */
 export interface Sodium {
   crypto_sign_detached (signature: Buffer, message: Buffer, secretKey: Buffer): void
   crypto_sign_verify_detached (signature: Buffer, message: Buffer, publicKey: Buffer): boolean

@@ -85,7 +85,9 @@ export function mintRefreshToken (
   secret: Buffer = pooledRandomBytes(SECRET_BYTES)
 ): MintedRefreshToken {
   const { tag, key } = keys.currentRefreshMac()
-  const bytes = Buffer.alloc(TOKEN_BYTES)
+  if (secret.length !== SECRET_BYTES || tag.length < 4) throw new TypeError('a refresh token needs a 32-byte secret and a 4-byte key tag')
+  // From Buffer's shared pool (no allocation of its own): every byte is written below.
+  const bytes = Buffer.allocUnsafe(TOKEN_BYTES)
   bytes[0] = VERSION
   tag.copy(bytes, 1, 0, 4)
   idBytes(session.userId).copy(bytes, 5)
@@ -114,7 +116,8 @@ export function readRefreshToken (keys: RefreshMacKeys, token: string): Presente
 }
 
 function xor (a: Buffer, b: Buffer): Buffer {
-  const out = Buffer.alloc(SECRET_BYTES)
+  // Every byte is written below, so the pool's leftovers never show.
+  const out = Buffer.allocUnsafe(SECRET_BYTES)
   for (let i = 0; i < SECRET_BYTES; i++) out[i] = (a[i] as number) ^ (b[i] as number)
   return out
 }

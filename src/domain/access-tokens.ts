@@ -197,7 +197,7 @@ function signatureCheck (alg: JwtAlgorithm, key: JwtKey['key']): SignatureCheck 
 type SignatureMaker = (signingInput: string) => Buffer
 
 // The signing side of signatureCheck: the same algorithms, encodings and padding. Signing stays on
-// the event loop: node:crypto's callback form would move an Ed25519 signature (~30 µs) to libuv's
+// the event loop: node:crypto's callback form would move a signature (20-35 µs) to libuv's
 // pool, but handing it over and back cost more CPU than it saved on this kind of machine (2 vCPUs,
 // A/B in the issue 6 note).
 function signatureMaker (alg: JwtAlgorithm, key: JwtKey['key']): SignatureMaker {

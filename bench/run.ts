@@ -62,12 +62,13 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
   const keys = await writeKeys(alg)
   const redis = await startRedis()
   const needRedis1 = full && want.has('refresh')
-  const [bare, fjwt, server, bareCopy, fjwtCopy] = await Promise.all([
+  const [bare, fjwt, server, bareCopy, fjwtCopy, bareWithHeaders] = await Promise.all([
     startBare(),
     startFjwt(keys),
     calibrate ? null : startServer(`rotor ${alg}`, keys, redis.url),
     calibrate ? startBare('bare (copy)') : null,
-    calibrate ? startFjwt(keys, 'fjwt (copy)') : null
+    calibrate ? startFjwt(keys, 'fjwt (copy)') : null,
+    full && !calibrate && !options.quick && want.has('verify-hot') ? startBare('bare+headers', true) : null
   ])
   const { sessions, tokens } = await prepareSubject(options, alg, server, keys)
   const hotToken = tokens[0] as string
@@ -80,9 +81,10 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
   const coldSubject = server ?? fjwtCopy as NodeChild
   const setup = {
     alg,
-    hotSubject: { name: hotSubject.name, url: hotSubject.url },
+    hotSubject: { name: hotSubject.name, url: hotSubject.url, pid: hotSubject.process.pid },
     coldSubject: { name: coldSubject.name, url: coldSubject.url },
-    bareUrl: bare.url,
+    bare: { url: bare.url, pid: bare.process.pid },
+    bareWithHeaders: bareWithHeaders === null ? undefined : { url: bareWithHeaders.url, pid: bareWithHeaders.process.pid },
     fjwtUrl: fjwt.url,
     hotToken,
     coldTokens: tokens,
@@ -93,7 +95,12 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
   if (redis1 !== null) {
     const subject = server ?? redis1Copy as NodeChild
     await runRefresh({
-      alg, subject: { name: subject.name, url: subject.url }, sessions, redis1Url: redis1.url, redisUrl: redis.url, countRoundTrips: server !== null
+      alg,
+      subject: { name: subject.name, url: subject.url, pid: subject.process.pid },
+      sessions,
+      redis1: { url: redis1.url, pid: redis1.process.pid },
+      redis: { url: redis.url, pid: redis.process.pid },
+      countRoundTrips: server !== null
     }, plan)
   }
   if (full && want.has('login')) {

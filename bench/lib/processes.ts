@@ -30,8 +30,8 @@ export async function startServer (name: string, keys: BenchKeys, redisUrl: stri
   }, '/health', launch)
 }
 
-export async function startBare (name = 'bare'): Promise<NodeChild> {
-  return await startNode(name, 'dist/bench/baselines/bare.js', {})
+export async function startBare (name = 'bare', securityHeaders = false): Promise<NodeChild> {
+  return await startNode(name, 'dist/bench/baselines/bare.js', securityHeaders ? { BENCH_SECURITY_HEADERS: '1' } : {})
 }
 
 export async function startFjwt (keys: BenchKeys, name = 'fjwt'): Promise<NodeChild> {

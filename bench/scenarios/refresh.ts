@@ -2,6 +2,7 @@
 // and the Redis round trips of one refresh, counted with MONITOR over a sequential sample.
 import { Redis } from 'ioredis'
 import { refresh, type HeldSession } from '../lib/client.js'
+import { cpuNote, withCpu } from '../lib/cpu.js'
 import { callsDelta, commandCalls, countClientCommands } from '../lib/redis-stats.js'
 import { addRow } from '../lib/report.js'
 import { interleave, type Plan, type Target } from '../lib/rounds.js'
@@ -9,12 +10,12 @@ import { refreshChains } from '../lib/targets.js'
 
 export interface RefreshSetup {
   alg: string
-  subject: { name: string, url: string }
+  subject: { name: string, url: string, pid?: number }
   /** The subject's sessions, whose tokens move on as the load runs. */
   sessions: HeldSession[]
-  redis1Url: string
+  redis1: { url: string, pid?: number }
   /** The redis-server behind the subject (and redis1). */
-  redisUrl: string
+  redis: { url: string, pid?: number }
   /** False in --calibrate, where the subject is redis1 itself. */
   countRoundTrips: boolean
 }
@@ -38,17 +39,21 @@ function countingCommands (target: Target, redis: Redis, totals: { requests: num
 }
 
 export async function runRefresh (setup: RefreshSetup, plan: Plan): Promise<void> {
-  const redis = new Redis(setup.redisUrl)
+  const redis = new Redis(setup.redis.url)
   try {
     const totals = { requests: 0, calls: {} as Record<string, number> }
     // The baseline gets its own copies: its answers carry dummy tokens that must not replace real ones.
     const baselineSessions = setup.sessions.map((session) => ({ ...session }))
-    const measured = await interleave(
-      `refresh ${setup.alg}`,
+    const subject = withCpu(
       countingCommands(refreshChains(setup.subject.name, setup.subject.url, setup.sessions), redis, totals),
-      refreshChains('redis1', setup.redis1Url, baselineSessions),
-      plan
+      { server: setup.subject.pid, 'redis-server': setup.redis.pid, 'load generator': 'self' }
     )
+    const baseline = withCpu(
+      refreshChains('redis1', setup.redis1.url, baselineSessions),
+      { server: setup.redis1.pid, 'redis-server': setup.redis.pid, 'load generator': 'self' }
+    )
+    const measured = await interleave(`refresh ${setup.alg}`, subject, baseline, plan)
+    const cpu = cpuNote(subject, baseline, measured.baseline.rps)
     const ratio = measured.subject.rps / measured.baseline.rps
     const perRefresh = Object.entries(totals.calls)
       .filter(([, calls]) => calls / Math.max(1, totals.requests) >= 0.005)
@@ -67,13 +72,14 @@ export async function runRefresh (setup: RefreshSetup, plan: Plan): Promise<void
       failed: measured.subject.failed,
       notes: [
         `${setup.sessions.length} sessions, one connection each, body transport`,
-        `INFO commandstats per refresh during the load (calls inside scripts included): ${perRefresh}`
+        `INFO commandstats per refresh during the load (calls inside scripts included): ${perRefresh}`,
+        ...cpu === null ? [] : [cpu]
       ],
       rounds: measured
     })
     if (!setup.countRoundTrips) return
     const session = setup.sessions[0] as HeldSession
-    const counted = await countClientCommands(setup.redisUrl, async () => {
+    const counted = await countClientCommands(setup.redis.url, async () => {
       for (let i = 0; i < SAMPLE; i++) await refresh(setup.subject.url, session)
       return SAMPLE
     })

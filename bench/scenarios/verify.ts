@@ -11,8 +11,8 @@ export interface VerifySetup {
   hotSubject: { name: string, url: string, pid?: number }
   coldSubject: { name: string, url: string }
   bare: { url: string, pid?: number }
-  /** bare sending the server's security headers: an informational row when set. */
-  bareWithHeaders?: { url: string, pid?: number }
+  /** bare sending the server's security headers: an informational row when set, run with `plan`. */
+  bareWithHeaders?: { url: string, pid?: number, plan: Plan }
   fjwtUrl: string
   hotToken: string
   coldTokens: string[]
@@ -47,17 +47,17 @@ export async function runVerifyHot (setup: VerifySetup, plan: Plan): Promise<voi
     notes: cpu === null ? [] : [cpu],
     rounds: measured
   })
-  if (setup.bareWithHeaders !== undefined) await runVerifyHotBesideHeaders(setup, setup.bareWithHeaders, plan)
+  if (setup.bareWithHeaders !== undefined) await runVerifyHotBesideHeaders(setup, setup.bareWithHeaders)
 }
 
 // Not a target: the same load against bare sending the server's five security headers (issue 5), so
 // the table shows how much of the gap to bare is those headers (their bytes and Node's header
 // handling in the server, parsing them in the load generator) and how much is authentication.
-async function runVerifyHotBesideHeaders (setup: VerifySetup, bareWithHeaders: { url: string, pid?: number }, plan: Plan): Promise<void> {
+async function runVerifyHotBesideHeaders (setup: VerifySetup, bareWithHeaders: { url: string, pid?: number, plan: Plan }): Promise<void> {
   const name = 'bare+headers'
   const subject = hotTarget(setup, setup.hotSubject.name, setup.hotSubject)
   const baseline = hotTarget(setup, name, bareWithHeaders)
-  const measured = await interleave(`verify-hot ${setup.alg} (info)`, subject, baseline, plan)
+  const measured = await interleave(`verify-hot ${setup.alg} (info)`, subject, baseline, bareWithHeaders.plan)
   const cpu = cpuNote(subject, baseline, measured.baseline.rps)
   addRow({
     scenario: 'verify-hot (info)',

@@ -72,6 +72,19 @@ forEachStore(t, async (t, kind) => {
     assertRateLimited(t, await app.inject(from('198.51.100.9', { method: 'GET', url: '/auth/sessions' })), 'sessions without a token')
   })
 
+  t.test('IPv6 clients are counted per /64, an IPv4-mapped address as its IPv4 address', async (t) => {
+    const app = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: String(LIMIT) }, { store: await kind.create(t) })
+    // One route counted by a hook, one counted in the route (the rotation takes the count).
+    for (const route of [AUTH_ROUTES[0], AUTH_ROUTES[2]] as InjectOptions[]) {
+      const what = `${String(route.method)} ${String(route.url)}`
+      for (let i = 1; i <= LIMIT; i++) await app.inject(from(`2001:db8:aa:bb::${i}`, route))
+      assertRateLimited(t, await app.inject(from('2001:DB8:AA:BB:FFFF::9', route)), `${what}: another address of the same /64`)
+      t.not((await app.inject(from('2001:db8:aa:bc::1', route))).statusCode, 429, `${what}: the next /64 has its own bucket`)
+      await exhaust(app, from('198.51.100.44', route))
+      assertRateLimited(t, await app.inject(from('::ffff:198.51.100.44', route)), `${what}: ::ffff:198.51.100.44 is 198.51.100.44`)
+    }
+  })
+
   t.test('X-Forwarded-For is ignored without TRUST_PROXY', async (t) => {
     const app = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: String(LIMIT) }, { store: await kind.create(t) })
     const route = AUTH_ROUTES[1] as InjectOptions

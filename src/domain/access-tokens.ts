@@ -199,7 +199,9 @@ type SignatureMaker = (signingInput: string) => Buffer
 // The signing side of signatureCheck: the same algorithms, encodings and padding. Signing stays on
 // the event loop: node:crypto's callback form would move a signature (20-35 µs) to libuv's
 // pool, but handing it over and back cost more CPU than it saved on this kind of machine (2 vCPUs,
-// A/B in the issue 6 note).
+// A/B in the issue 6 note). Batching did not change that: a worker_thread signing with libsodium,
+// one message per event-loop turn (12 signatures each under the bench's refresh load), cost the
+// event loop more per refresh than signing itself (304 vs 288 µs, issue 6 note of 2026-11-30).
 function signatureMaker (alg: JwtAlgorithm, key: JwtKey['key']): SignatureMaker {
   if (alg === 'HS256') {
     const secret = createSecretKey(Buffer.from(key))

@@ -2,6 +2,7 @@
 // sharing one port through Node's cluster module. All state lives in the store, so workers behave as
 // one server: a token rotated by one is spent for all. SIGTERM/SIGINT reach every worker, which drains
 // its in-flight requests (src/server.ts) before exiting; a worker that dies otherwise is replaced.
+// SIGHUP reaches every worker too, each of which reloads its keys; the primary itself holds none.
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { ConfigError, loadConfig } from './config.js'
@@ -49,4 +50,10 @@ if (cluster.isPrimary) {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
     })
   }
+  // Without a handler SIGHUP would end the primary, and with it every worker.
+  process.on('SIGHUP', () => {
+    const workers = Object.values(cluster.workers ?? {})
+    console.error(`rotor: SIGHUP: ${workers.length} workers reload their keys`)
+    for (const worker of workers) worker?.process.kill('SIGHUP')
+  })
 }

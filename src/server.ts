@@ -1,5 +1,6 @@
 // Entry point: parse the configuration, build the app, listen, and shut down gracefully. SIGTERM or
-// SIGINT stop accepting connections, let in-flight requests finish, then close the store.
+// SIGINT stop accepting connections, let in-flight requests finish, then close the store; SIGHUP
+// reloads the access-token keys.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
@@ -26,28 +27,32 @@ function configOrExit (): Config {
 }
 
 export async function startServer (config: Config): Promise<void> {
-  let app
+  // SIGHUP re-reads JWT_KEYS_DIR (add the next key, or remove a retired one) without a restart or a
+  // dropped request. Its default action ends the process, so it is caught before the app is built; one
+  // that arrives while building is answered once the app exists (its keys may predate the new file).
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined
+  let reloadPending = false
+  process.on('SIGHUP', () => {
+    if (app === undefined) reloadPending = true
+    else void app.reloadKeys()
+  })
   try {
     app = await buildApp(config)
   } catch (error) {
     exitOnConfigError(error)
   }
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
-    if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
-    else app.log.info({ signal }, 'shutting down: draining requests')
-    await app.close()
-  })
-  // SIGHUP re-reads JWT_KEYS_DIR: add the next key, or remove a retired one, without a restart.
-  process.on('SIGHUP', () => {
-    app.keyRing.reload().then(
-      () => { app.log.info({ event: 'keys-reloaded', signingKid: app.keyRing.signingKid }, 'keys reloaded') },
-      (error: unknown) => { app.log.error({ err: error }, 'keys not reloaded: the current keys stay in use') }
-    )
+  const built = app
+  if (reloadPending) void built.reloadKeys()
+  // close-with-grace would treat SIGHUP as a shutdown signal too: it is skipped.
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+    if (err !== undefined) built.log.error({ err }, 'shutting down after an uncaught error')
+    else built.log.info({ signal }, 'shutting down: draining requests')
+    await built.close()
   })
   try {
-    await app.listen({ port: config.port, host: config.host })
+    await built.listen({ port: config.port, host: config.host })
   } catch (error) {
-    app.log.error({ err: error }, `could not listen on ${config.host}:${config.port}: is another process using it? set PORT to choose another`)
+    built.log.error({ err: error }, `could not listen on ${config.host}:${config.port}: is another process using it? set PORT to choose another`)
     process.exit(1)
   }
 }

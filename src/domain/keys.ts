@@ -33,6 +33,8 @@ export interface KeyRing {
   readonly alg: JwtAlgorithm
   /** Bumped by every successful reload(), so holders of derived state (verified-token caches) drop it. */
   readonly version: number
+  /** Every kid in the ring, in byte order; the last one signs. */
+  readonly kids: readonly string[]
   /** The kid that signs new tokens: the last in byte order. */
   readonly signingKid: string
   readonly signingKey: JwtKey
@@ -59,6 +61,7 @@ interface KeyEntry {
 
 interface RingState {
   entries: Map<string, KeyEntry>
+  kids: readonly string[]
   signing: KeyEntry
   jwks: { keys: PublicJwk[] }
   macKeys: Map<number, Buffer>
@@ -170,7 +173,7 @@ function ringState (alg: JwtAlgorithm, entries: Map<string, KeyEntry>): RingStat
   const keys = alg === 'HS256' ? [] : kids.map((kid) => entries.get(kid)?.jwk).filter((jwk) => jwk !== undefined)
   for (const jwk of keys) Object.freeze(jwk)
   const jwks = Object.freeze({ keys: Object.freeze(keys) as PublicJwk[] })
-  return { entries, signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, macKeys }
+  return { entries, kids: Object.freeze(kids), signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, macKeys }
 }
 
 /** Fresh key material for `alg`: a PKCS8 PEM private key, or 32 random bytes for HS256. */
@@ -215,6 +218,7 @@ export async function loadKeyRing (config: Pick<Config, 'jwtAlg' | 'jwtKeysDir'>
   return {
     alg,
     get version () { return version },
+    get kids () { return state.kids },
     get signingKid () { return state.signing.kid },
     get signingKey () { return state.signing.signingKey },
     verificationKey: (kid) => state.entries.get(kid)?.verificationKey,

@@ -92,9 +92,17 @@ export interface ServerProcess {
   waitForLine (match: (line: string) => boolean, timeoutMs?: number): Promise<string>
 }
 
-/** Starts `node <build>/src/server.js` with exactly `env` (plus PATH); stopped with SIGKILL at teardown. */
-export async function spawnServer (t: { teardown (fn: () => unknown): void }, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [await builtServer()], {
+/**
+ * Starts `node <build>/src/server.js` (or `cluster.js`, the primary of `npm run start:cluster`) with
+ * exactly `env` (plus PATH); stopped with SIGKILL at teardown.
+ */
+export async function spawnServer (
+  t: { teardown (fn: () => unknown): void },
+  env: Record<string, string>,
+  entry: 'server' | 'cluster' = 'server'
+): Promise<ServerProcess> {
+  const serverJs = await builtServer()
+  const child = spawn(process.execPath, [entry === 'server' ? serverJs : join(dirname(serverJs), 'cluster.js')], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

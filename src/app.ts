@@ -1,7 +1,7 @@
 // Builds the server from a parsed configuration. Never listens (src/server.ts does). Every plugin is
 // registered here, in dependency order, so the whole graph reads in one screen.
 import type { Server } from 'node:http'
-import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
@@ -50,8 +50,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     ...logging.options,
     bodyLimit: BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_SIZE },
-    // Fastify also takes a hop count here, which its types omit.
-    trustProxy: (config.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
+    trustProxy: config.trustProxy ?? false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

@@ -1,5 +1,6 @@
 // The server's configuration: every variable of ../shared/CONTRACT.md parsed once, before Fastify
 // exists, into one deep-frozen object. Nothing else in the tree reads process.env.
+import { isIP } from 'node:net'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -24,7 +25,8 @@ const ConfigSchema = Type.Object({
   refreshReuseGrace: Type.Integer({ minimum: 0 }),
   cookieSecure: Type.Boolean(),
   cookieName: Type.String({ pattern: "^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$" }),
-  trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 1 }), Type.String()])),
+  /** Comma-separated addresses and CIDRs of the proxies whose X-Forwarded-For is believed. */
+  trustProxy: Type.Optional(Type.String({ minLength: 1 })),
   rateLimitPerMinute: Type.Integer({ minimum: 1 }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
   loginMaxFailures: Type.Integer({ minimum: 1 }),
@@ -85,18 +87,29 @@ function clusterNodes (raw: string | undefined): Array<{ host: string, port: num
   })
 }
 
-// Fastify's trustProxy accepts true, a hop count, or addresses/CIDRs (RFC 7239 proxies we trust).
-function trustProxy (raw: string | undefined): Config['trustProxy'] {
-  if (raw === undefined || raw === '' || raw === 'false') return undefined
-  if (raw === 'true') return true
-  if (/^\d+$/.test(raw)) {
-    if (Number(raw) < 1) throw new ConfigError('TRUST_PROXY=0 is not valid: expected true, a hop count of at least 1, or a comma-separated list of addresses or CIDRs')
-    return Number(raw)
+const TRUST_PROXY_HINT = 'list the addresses or CIDRs of the proxies in front, comma-separated (TRUST_PROXY=127.0.0.1 for a proxy on this host, TRUST_PROXY=10.0.0.0/24,fd00::/64 for a network of them)'
+
+// Only addresses and CIDRs: Fastify 5 turns a hop count into "trust no proxy" (it cannot check the
+// peer with one), which silently puts every client behind the proxy into one rate-limit bucket; and
+// `true` (or a /0) lets any client choose its own IP in X-Forwarded-For.
+function trustedProxyEntry (entry: string): string {
+  const match = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry)
+  const family = match === null ? 0 : isIP(match[1] as string)
+  const prefix = match?.[2] === undefined ? undefined : Number(match[2])
+  if (family === 0 || (prefix !== undefined && prefix > (family === 4 ? 32 : 128))) {
+    throw new ConfigError(`TRUST_PROXY entry ${JSON.stringify(entry)} is not an address or CIDR: ${TRUST_PROXY_HINT}`)
   }
-  if (!/^[0-9A-Fa-f.:/,\s]+$/.test(raw)) {
-    throw new ConfigError(`TRUST_PROXY=${JSON.stringify(raw)} is not valid: expected true, a hop count, or a comma-separated list of addresses or CIDRs`)
+  if (prefix === 0) throw new ConfigError(`TRUST_PROXY=${entry} would trust every address, so any client could choose its IP: ${TRUST_PROXY_HINT}`)
+  return entry
+}
+
+function trustProxy (raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '' || raw === 'false') return undefined
+  if (/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(`TRUST_PROXY=${raw} is a hop count, which Fastify 5 cannot check against the connecting peer and so trusts no proxy at all: ${TRUST_PROXY_HINT}`)
   }
-  return raw
+  if (raw.trim() === 'true') throw new ConfigError(`TRUST_PROXY=true would let any client choose its IP: ${TRUST_PROXY_HINT}`)
+  return raw.split(',').map((entry) => trustedProxyEntry(entry.trim())).join(',')
 }
 
 function deepFreeze<T> (value: T): T {

@@ -12,3 +12,11 @@ t.test('defaults are the contract defaults', async (t) => {
 t.test('a bad value names the variable', async (t) => {
   t.throws(() => loadConfig({ PORT: 'abc' }), new ConfigError('PORT="abc" is not valid: expected a whole number from 0 to 65535'))
 })
+
+t.test('TRUST_PROXY takes addresses and CIDRs only', async (t) => {
+  t.equal(loadConfig({}).trustProxy, undefined, 'unset: X-Forwarded-For is ignored')
+  t.equal(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,fd00::/64, ::1' }).trustProxy, '10.0.0.1,10.1.0.0/16,fd00::/64,::1')
+  for (const bad of ['1', '3', 'true', 'loopback', 'proxy.internal', '10.0.0.1/33', 'fd00::/129', '10.0.0.0/8,', '10.0.0.300', '0.0.0.0/0', '::/0']) {
+    t.throws(() => loadConfig({ TRUST_PROXY: bad }), { name: 'ConfigError', message: /^TRUST_PROXY.*addresses or CIDRs/ }, `TRUST_PROXY=${bad} is refused`)
+  }
+})

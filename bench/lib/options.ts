@@ -86,7 +86,7 @@ export function parseOptions (argv: string[]): Options {
     scenarios,
     plan: { rounds, seconds, warmup: quick ? 0.25 : 1 },
     otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2), warmup: 0.5 },
-    // Twice the server's default verified-token cache (src/domain/access-tokens.ts), so cycling
+    // Twice the server's default verified-token cache (src/domain/verified-token-cache.ts), so cycling
     // them misses it every time: verify-cold measures verification from scratch.
     coldTokens: values['cold-tokens'] === undefined ? 20_000 : Number(values['cold-tokens']),
     refreshSessions: 50,

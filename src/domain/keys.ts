@@ -1,5 +1,6 @@
 // The signing and verification keys of access tokens, read from JWT_KEYS_DIR (or one ephemeral key),
-// and the refresh-token MAC keys derived from them.
+// ready to sign and verify with (key objects made once per kid and load, ./jws.ts), and the
+// refresh-token MAC keys derived from them.
 // Rotation: add a newer file (the last name in byte order signs, so name keys by date) and reload.
 // Keep the old file for the overlap: at least REFRESH_IDLE_TTL (refresh tokens MAC'd under it keep
 // working until their session next refreshes), and never less than ACCESS_TOKEN_TTL + 5 minutes
@@ -8,6 +9,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, hkdfSyn
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join, parse } from 'node:path'
 import { ConfigError, type Config, type JwtAlgorithm } from '../config.js'
+import { signatureCheck, signatureMaker, type SignatureCheck, type SignatureMaker } from './jws.js'
 
 /** A key as node:crypto takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
 export interface JwtKey {
@@ -40,6 +42,10 @@ export interface KeyRing {
   readonly signingKey: JwtKey
   /** The key that verifies tokens of `kid`, or undefined when no such kid is in the ring. */
   verificationKey (kid: string): JwtKey | undefined
+  /** The signature check of `kid`'s key, made once per load; undefined when no such kid is in the ring. */
+  signatureCheck (kid: string): SignatureCheck | undefined
+  /** The signing kid's signature maker, made once per load. */
+  signatureMaker (): SignatureMaker
   /** The public keys, ready to serve as /.well-known/jwks.json; empty for HS256 (a secret is never published). */
   jwks (): { keys: PublicJwk[] }
   /** Re-reads JWT_KEYS_DIR; on any error throws and keeps the current keys. No-op for an ephemeral key. */
@@ -57,6 +63,9 @@ interface KeyEntry {
   jwk: PublicJwk | undefined
   macTag: Buffer
   macKey: Buffer
+  /** Made on first use, so a kid that never verifies (or never signs) builds no key object. */
+  check?: SignatureCheck
+  maker?: SignatureMaker
 }
 
 interface RingState {
@@ -222,6 +231,17 @@ export async function loadKeyRing (config: Pick<Config, 'jwtAlg' | 'jwtKeysDir'>
     get signingKid () { return state.signing.kid },
     get signingKey () { return state.signing.signingKey },
     verificationKey: (kid) => state.entries.get(kid)?.verificationKey,
+    signatureCheck (kid) {
+      const entry = state.entries.get(kid)
+      if (entry === undefined) return undefined
+      entry.check ??= signatureCheck(alg, entry.verificationKey.key)
+      return entry.check
+    },
+    signatureMaker () {
+      const entry = state.signing
+      entry.maker ??= signatureMaker(alg, entry.signingKey.key)
+      return entry.maker
+    },
     jwks: () => state.jwks,
     async reload () {
       if (dir === undefined) return

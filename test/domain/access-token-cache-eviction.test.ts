@@ -1,4 +1,4 @@
-// Eviction over many rounds (src/domain/access-tokens.ts walks one long-lived iterator instead of
+// Eviction over many rounds (src/domain/verified-token-cache.ts walks one long-lived iterator instead of
 // starting a new one per eviction): whatever the cache has been through, it holds the newest
 // entries, a re-used entry outlives its neighbours, and a key reload starts it afresh.
 import t from 'tap'

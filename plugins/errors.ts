@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { BadRequestError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 
 declare module 'fastify' {
@@ -38,33 +39,50 @@ const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
  */
 export function frameworkErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const message = FRAMEWORK_ERROR_MESSAGES[error.code]
-  if (message === undefined) request.log.error({ err: error }, 'request failed before routing')
-  const [statusCode, code] = message === undefined ? [500, 'AUTH_INTERNAL_ERROR'] : [error.statusCode ?? 400, error.code]
-  void reply.code(statusCode).headers(SECURITY_HEADERS).send(errorBody(statusCode, code, message ?? 'Internal server error'))
+  if (message === undefined) {
+    request.log.error({ err: error }, 'request failed before routing')
+    void reply.code(500).headers(SECURITY_HEADERS).send(internalErrorBody())
+    return
+  }
+  const statusCode = error.statusCode ?? 400
+  void reply.code(statusCode).headers(SECURITY_HEADERS).send(errorBody(statusCode, error.code, message))
+}
+
+const INTERNAL_ERROR = new InternalError()
+
+function internalErrorBody (): ErrorBody {
+  return errorBody(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message)
 }
 
 // RFC 6750 §3.1: no error attribute when the request carried no token at all.
-function bearerChallenge (code: string, message: string): string {
-  if (code === 'AUTH_TOKEN_MISSING') return 'Bearer realm="rotor"'
-  return `Bearer realm="rotor", error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"`
+function bearerChallenge (error: FastifyError): string {
+  if (error instanceof TokenMissingError) return 'Bearer realm="rotor"'
+  return `Bearer realm="rotor", error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`
 }
+
+// A request error without a code of its own (a plugin's 4xx) answers with the generic request code.
+const FALLBACK_CODE = new BadRequestError('').code
 
 export default fp(async function errorsPlugin (fastify) {
   fastify.setErrorHandler(function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const statusCode = error.statusCode ?? 500
     if (statusCode >= 500 && statusCode !== 503) {
       request.log.error({ err: error }, 'request failed')
-      return reply.code(500).send(errorBody(500, 'AUTH_INTERNAL_ERROR', 'Internal server error'))
+      return reply.code(500).send(internalErrorBody())
     }
-    const code = error.validation !== undefined ? 'FST_ERR_VALIDATION' : (error.code ?? 'AUTH_BAD_REQUEST')
+    const code = error.validation !== undefined ? VALIDATION_ERROR_CODE : (error.code ?? FALLBACK_CODE)
     if (statusCode === 401 && (request.routeOptions.config.bearer ?? false) !== false) {
-      reply.header('www-authenticate', bearerChallenge(code, error.message))
+      reply.header('www-authenticate', bearerChallenge(error))
     }
     if (statusCode === 503) reply.header('retry-after', '1')
+    if (error instanceof RateLimitedError && 'retryAfterSeconds' in error && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', String(error.retryAfterSeconds))
+    }
     return reply.code(statusCode).send(errorBody(statusCode, code, error.message))
   })
 
   fastify.setNotFoundHandler(function handleNotFound (request, reply) {
-    return reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${request.url.split('?')[0] ?? ''} not found`))
+    const notFound = new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')
+    return reply.code(404).send(errorBody(404, notFound.code, notFound.message))
   })
 }, { name: 'errors' })

@@ -1,9 +1,14 @@
 // Every error code the server answers with, in one place. A code is a promise to clients and
-// gateways (../shared/CONTRACT.md, "Errors"): add codes, never rename or reuse one.
+// gateways (docs/http-api.md, "Errors"): add codes, never rename or reuse one. Code elsewhere tells
+// errors apart by class (`instanceof`), never by comparing code strings.
 import createError from '@fastify/error'
 
 // --- Request shape -------------------------------------------------------------------------
 export const BadRequestError = createError('AUTH_BAD_REQUEST', '%s', 400)
+/** Fastify's own code for a request that fails its route's schema, answered as it is. */
+export const VALIDATION_ERROR_CODE = 'FST_ERR_VALIDATION'
+/** Fastify's own code for an unknown route, answered in the contract's shape (no stack: never thrown). */
+export const RouteNotFoundError = createError('FST_ERR_NOT_FOUND', 'Route %s:%s not found', 404, Error, false)
 
 // --- Credentials ---------------------------------------------------------------------------
 // Unknown user and wrong password share this one error so the answers are byte-identical.
@@ -27,6 +32,15 @@ export const SessionNotFoundError = createError('AUTH_SESSION_NOT_FOUND', 'No su
 // --- Abuse and availability ----------------------------------------------------------------
 export const RateLimitedError = createError('AUTH_RATE_LIMITED', 'Too many requests: retry after %s seconds', 429)
 export const StoreUnavailableError = createError('AUTH_STORE_UNAVAILABLE', 'The session store is unavailable: retry shortly', 503)
+/** Every 5xx but 503: a generic body, the cause in the log only. */
+export const InternalError = createError('AUTH_INTERNAL_ERROR', 'Internal server error', 500)
 
 /** The error classes whose instances carry a contract code (`error.code`). */
 export type CodedError = InstanceType<typeof TokenInvalidError>
+
+/** A RateLimitedError carrying the seconds to wait, which the error handler sends as Retry-After. */
+export type RateLimited = InstanceType<typeof RateLimitedError> & { retryAfterSeconds: number }
+
+export function rateLimited (retryAfterSeconds: number): RateLimited {
+  return Object.assign(new RateLimitedError(String(retryAfterSeconds)), { retryAfterSeconds })
+}

@@ -1,11 +1,14 @@
 // Sessions: login starts one, every refresh rotates its refresh token (single use, with a grace
 // replay for retries), reuse of a spent token ends it. Plain TypeScript: the routes adapt it to HTTP.
 import type { Config } from '../config.js'
-import { RateLimitedError, RefreshInvalidError, RefreshReusedError } from '../errors.js'
-import type { AuthStore, CounterState, RotateRefreshTokenInput, SessionEndReason } from '../store/types.js'
+import { RateLimitedError, RefreshInvalidError, RefreshReusedError, SessionNotFoundError } from '../errors.js'
+import type { AuthStore, CounterState, RotateRefreshTokenInput, SessionEndReason, SessionRecord } from '../store/types.js'
 import {
   mintRefreshToken, newId, openSuccessor, readRefreshToken, sealSuccessor, type RefreshMacKeys
 } from './refresh-tokens.js'
+
+/** Scope of every access token this server issues: its own API. */
+export const DEFAULT_SCOPE = 'api'
 
 /** Longest user agent kept with a session; the rest is cut so a session stays small. */
 export const USER_AGENT_MAX_LENGTH = 200
@@ -111,4 +114,35 @@ export async function endSessionByRefreshToken (
   if (token === null) return null
   const ended = await deps.store.endSession(token.userId, token.sessionId, reason, deps.now())
   return ended ? { userId: token.userId, sessionId: token.sessionId } : null
+}
+
+/** What the session calls that need no token keys take. */
+export type SessionStoreDeps = Pick<SessionDeps, 'store' | 'now'>
+
+/** Ends one session of `userId`; false when it was not a live session of that user. Idempotent. */
+export async function endSession (deps: SessionStoreDeps, userId: string, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+  return await deps.store.endSession(userId, sessionId, reason, deps.now())
+}
+
+/**
+ * Ends a session of the caller's own (DELETE /auth/sessions/:id). The store looks the id up under
+ * the caller's user key, so another user's session id is simply absent: SessionNotFoundError.
+ */
+export async function revokeSession (deps: SessionStoreDeps, userId: string, sessionId: string): Promise<void> {
+  if (!await endSession(deps, userId, sessionId, 'revoked')) throw new SessionNotFoundError()
+}
+
+/** Ends every session of the user (logout everywhere). Returns how many ended. */
+export async function endAllSessions (deps: SessionStoreDeps, userId: string): Promise<number> {
+  return await deps.store.endAllSessions(userId, deps.now())
+}
+
+/** The user's live sessions, oldest first, each marked whether it is `currentSessionId`. */
+export async function listSessions (
+  deps: SessionStoreDeps,
+  userId: string,
+  currentSessionId: string
+): Promise<Array<SessionRecord & { current: boolean }>> {
+  const sessions = await deps.store.listSessions(userId, deps.now())
+  return sessions.map((session) => ({ ...session, current: session.id === currentSessionId }))
 }

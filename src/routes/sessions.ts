@@ -1,7 +1,7 @@
 // A user's view of their sessions: list them, end one, end them all. All take an access token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { SessionNotFoundError } from '../errors.js'
+import { endAllSessions, listSessions, revokeSession } from '../domain/sessions.js'
 import { ErrorSchema } from '../schemas/common.js'
 
 const SessionSchema = Type.Object({
@@ -17,6 +17,7 @@ const SessionSchema = Type.Object({
 const SessionListSchema = Type.Object({ sessions: Type.Array(SessionSchema) }, { additionalProperties: false })
 
 const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const deps = { store: fastify.store, now: fastify.now }
   // Authenticate in onRequest: a request without a valid token gets its 401 before any body parsing.
   const bearer = { config: { bearer: true }, onRequest: fastify.authenticate }
 
@@ -25,7 +26,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { response: { 204: Type.Null(), '4xx': ErrorSchema, 503: ErrorSchema } }
   }, async (request, reply) => {
     const { userId, sessionId } = request.auth
-    const ended = await fastify.store.endAllSessions(userId, fastify.now())
+    const ended = await endAllSessions(deps, userId)
     request.log.info({ event: 'logout-all', userId, sessionId, sessionsEnded: ended }, 'logout everywhere')
     return await reply.clearRefreshCookie().code(204).send(null)
   })
@@ -34,7 +35,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     ...bearer,
     schema: { response: { 200: SessionListSchema, '4xx': ErrorSchema, 503: ErrorSchema } }
   }, async (request) => {
-    const sessions = await fastify.store.listSessions(request.auth.userId, fastify.now())
+    const sessions = await listSessions(deps, request.auth.userId, request.auth.sessionId)
     return {
       sessions: sessions.map((session) => ({
         id: session.id,
@@ -43,7 +44,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         expiresAt: new Date(session.expiresAt).toISOString(),
         ip: session.ip,
         userAgent: session.userAgent,
-        current: session.id === request.auth.sessionId
+        current: session.current
       }))
     }
   })
@@ -56,8 +57,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { userId, sessionId } = request.auth
-    // The store looks the id up under the caller's own user key, so another user's id is simply absent.
-    if (!await fastify.store.endSession(userId, request.params.id, 'revoked', fastify.now())) throw new SessionNotFoundError()
+    await revokeSession(deps, userId, request.params.id)
     request.log.info({ event: 'session-revoked', userId, sessionId, revokedSessionId: request.params.id }, 'session revoked')
     return await reply.code(204).send(null)
   })

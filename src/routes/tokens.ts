@@ -1,10 +1,9 @@
 // Refresh and logout: the two routes that take a refresh token (cookie or body).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { RefreshMissingError } from '../errors.js'
-import { endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
+import { RefreshMissingError, RefreshReusedError } from '../errors.js'
+import { DEFAULT_SCOPE, endSession, endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
 import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/common.js'
-import { DEFAULT_SCOPE } from './accounts.js'
 
 // Cookie clients send no body at all; body clients send {refreshToken}.
 const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
@@ -27,9 +26,9 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       issued = await rotateSession(sessionDeps, presented.token, perIpLimit.counterOf(request))
     } catch (error) {
-      const { userId, sessionId, code, counted } = error as RotationError & { code?: string }
+      const { userId, sessionId, counted } = error as RotationError
       if (counted !== undefined) perIpLimit.settle(request, reply, counted)
-      if (code === 'AUTH_REFRESH_REUSED') request.log.warn({ event: 'refresh-reuse-detected', userId, sessionId }, 'refresh token reuse: session ended')
+      if (error instanceof RefreshReusedError) request.log.warn({ event: 'refresh-reuse-detected', userId, sessionId }, 'refresh token reuse: session ended')
       if (presented.via === 'cookie') reply.clearRefreshCookie()
       throw error
     }
@@ -57,7 +56,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         fastify.authenticate(request, reply, (error) => { if (error) reject(error); else resolve() })
       })
       const { userId, sessionId } = request.auth
-      if (await fastify.store.endSession(userId, sessionId, 'logout', fastify.now())) {
+      if (await endSession(sessionDeps, userId, sessionId, 'logout')) {
         request.log.info({ event: 'logout', userId, sessionId }, 'logout')
       }
     } else {

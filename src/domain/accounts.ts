@@ -1,0 +1,144 @@
+// Accounts: register, authenticate (under the login throttle), log in (authenticate and start a
+// session), change password (ends every other session). Takes raw input and throws coded errors.
+import { BadRequestError, InvalidCredentialsError, UsernameTakenError } from '../errors.js'
+import type { AuthStore, UserRecord } from '../store/types.js'
+import { releaseLoginAttempt, reserveLoginAttempt, type LoginThrottleDeps, type ReservedAttempt } from './login-throttle.js'
+import { dummyPasswordHash, hashPassword, normalisePassword, verifyPassword } from './passwords.js'
+import { newId } from './refresh-tokens.js'
+import { startSession, type IssuedRefreshToken, type SessionDeps } from './sessions.js'
+import { normaliseUsername } from './usernames.js'
+
+export interface AccountDeps {
+  store: AuthStore
+  now: () => number
+}
+
+export type LoginDeps = AccountDeps & LoginThrottleDeps & SessionDeps & {
+  config: LoginThrottleDeps['config'] & SessionDeps['config']
+}
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+/** Who logs in from where, as the session records it. */
+export interface LoginClient {
+  ip: string
+  userAgent: string
+}
+
+export interface LoggedIn {
+  user: UserRecord
+  session: IssuedRefreshToken
+  /** Set when only the give-back of the reserved attempt failed: the attempt stays counted (the safe side). */
+  releaseError?: unknown
+}
+
+function requireUsername (raw: string): string {
+  const username = normaliseUsername(raw)
+  if (username === null) throw new BadRequestError('username must be 3 to 64 characters after NFKC normalisation, without control characters')
+  return username
+}
+
+function requirePassword (raw: string, field = 'password'): string {
+  const password = normalisePassword(raw)
+  if (password === null) throw new BadRequestError(`${field} must be 8 to 1024 characters after NFKC normalisation`)
+  return password
+}
+
+/**
+ * Checks a password so that an unknown user costs the same argon2 work as a wrong password and
+ * both end in the same InvalidCredentialsError (docs/http-api.md, AUTH_INVALID_CREDENTIALS).
+ */
+async function checkPassword (user: UserRecord | null, password: string): Promise<UserRecord> {
+  const matches = await verifyPassword(user?.passwordHash ?? await dummyPasswordHash(), password)
+  if (user === null || !matches) throw new InvalidCredentialsError()
+  return user
+}
+
+async function releaseQuietly (deps: LoginThrottleDeps, attempt: ReservedAttempt): Promise<void> {
+  await releaseLoginAttempt(deps, attempt).catch(() => { /* the store is away: the original error says so */ })
+}
+
+export async function registerAccount (deps: AccountDeps, credentials: Credentials): Promise<{ id: string, username: string }> {
+  const username = requireUsername(credentials.username)
+  const password = requirePassword(credentials.password)
+  // Spare the argon2 work for a name already taken; createUser below stays the atomic check.
+  if (await deps.store.findUserByUsername(username) !== null) throw new UsernameTakenError()
+  const user = { id: newId(), username, passwordHash: await hashPassword(password), createdAt: deps.now() }
+  if (await deps.store.createUser(user) === 'taken') throw new UsernameTakenError()
+  return { id: user.id, username }
+}
+
+/**
+ * Checks `credentials` under the login throttle. The attempt is reserved and the user looked up
+ * together, alongside `admit` (the caller's own admission check, such as a per-IP count), in one
+ * round trip; nothing is decided before all three are settled, so no reservation is left behind by
+ * a call that failed first, and a refused request hashes nothing. A wrong password (or unknown
+ * user) stays counted; on success the caller owns the reservation and must release it.
+ */
+export async function authenticate (
+  deps: AccountDeps & LoginThrottleDeps,
+  credentials: Credentials,
+  admit: () => Promise<void> = async () => {}
+): Promise<{ user: UserRecord, attempt: ReservedAttempt }> {
+  const username = requireUsername(credentials.username)
+  const [admitting, reserving, lookingUp] = await Promise.allSettled([
+    admit(),
+    reserveLoginAttempt(deps, username),
+    deps.store.findUserByUsername(username)
+  ])
+  if (admitting.status === 'rejected') {
+    // Refused before any guess was made: the username's count goes back.
+    if (reserving.status === 'fulfilled') await releaseQuietly(deps, reserving.value)
+    throw admitting.reason
+  }
+  if (reserving.status === 'rejected') throw reserving.reason
+  const attempt = reserving.value
+  try {
+    if (lookingUp.status === 'rejected') throw lookingUp.reason
+    return { user: await checkPassword(lookingUp.value, requirePassword(credentials.password)), attempt }
+  } catch (error) {
+    if (!(error instanceof InvalidCredentialsError)) await releaseQuietly(deps, attempt)
+    throw error
+  }
+}
+
+/**
+ * Authenticates and starts a session. The reservation goes back in the same round trip as the new
+ * session; if only the give-back fails, the login still succeeds (see LoggedIn.releaseError).
+ */
+export async function logIn (
+  deps: LoginDeps,
+  credentials: Credentials,
+  client: LoginClient,
+  admit?: () => Promise<void>
+): Promise<LoggedIn> {
+  const { user, attempt } = await authenticate(deps, credentials, admit)
+  let releaseError: unknown
+  const [session] = await Promise.all([
+    startSession(deps, { userId: user.id, ip: client.ip, userAgent: client.userAgent }),
+    releaseLoginAttempt(deps, attempt).catch((error: unknown) => { releaseError = error ?? new Error('release failed') })
+  ])
+  return releaseError === undefined ? { user, session } : { user, session, releaseError }
+}
+
+/**
+ * Replaces the password of `userId` after checking `currentPassword`, and ends every session of the
+ * user but `keepSessionId`. Returns how many sessions ended.
+ */
+export async function changePassword (
+  deps: AccountDeps,
+  change: { userId: string, keepSessionId: string, currentPassword: string, newPassword: string }
+): Promise<number> {
+  const current = requirePassword(change.currentPassword, 'currentPassword')
+  const next = requirePassword(change.newPassword, 'newPassword')
+  const user = await checkPassword(await deps.store.findUserById(change.userId), current)
+  const ended = await deps.store.changePassword({
+    userId: user.id, previousPasswordHash: user.passwordHash, passwordHash: await hashPassword(next), keepSessionId: change.keepSessionId, now: deps.now()
+  })
+  // The hash changed meanwhile (a racing change won): this one no longer knows the password.
+  if (ended < 0) throw new InvalidCredentialsError()
+  return ended
+}

@@ -8,7 +8,7 @@ import {
 } from 'node:crypto'
 import type { JwtAlgorithm } from '../config.js'
 import { TokenInvalidError } from '../errors.js'
-import { ed25519 } from './ed25519.js'
+import { ed25519 } from '../runtime/ed25519.js'
 
 /** A key as node:crypto takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
 export type JwsKeyMaterial = string | Buffer

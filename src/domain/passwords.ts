@@ -1,9 +1,9 @@
 // Password hashing with argon2id (RFC 9106) at OWASP's minimum parameters: m=19 MiB, t=2, p=1.
-// Hashing runs on threads of its own at a lower CPU priority (password-threads.ts), so logins never
+// Hashing runs on threads of its own at a lower CPU priority (src/runtime/password-threads.ts), so logins never
 // block the event loop nor take CPU it needs.
 import { randomBytes } from 'node:crypto'
 import type { Algorithm } from '@node-rs/argon2'
-import { createPasswordThreads, type PasswordThreads } from './password-threads.js'
+import { createPasswordThreads, type PasswordThreads } from '../runtime/password-threads.js'
 
 export const ARGON2_OPTIONS = Object.freeze({
   // Algorithm.Argon2id: a const enum, which isolated modules cannot read, so its value is spelled out.

@@ -12,7 +12,7 @@
 // SHA-256("box" ‖ presented token): only someone presenting the just-spent token can open it, and
 // the store alone can read back no token.
 import { createHmac, hash, timingSafeEqual } from 'node:crypto'
-import { pooledRandomBytes } from './random-pool.js'
+import { pooledRandomBytes } from '../runtime/random-pool.js'
 
 const PREFIX = 'rt_'
 const VERSION = 1

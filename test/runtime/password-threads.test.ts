@@ -1,9 +1,9 @@
-// argon2id runs on threads of our own (src/domain/password-threads.ts), below the event loop's CPU
-// priority, so a login flood neither blocks nor starves request handling (issue 6).
+// argon2id runs on threads of our own (src/runtime/password-threads.ts), below the event loop's CPU
+// priority, so a login flood neither blocks nor starves request handling.
 import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../../src/domain/passwords.js'
-import { PASSWORD_THREAD_NICENESS, createPasswordThreads } from '../../src/domain/password-threads.js'
+import { PASSWORD_THREAD_NICENESS, createPasswordThreads } from '../../src/runtime/password-threads.js'
 
 /** Nice value of every thread of this process, by thread id (proc(5): field 19 of /proc/<pid>/task/<tid>/stat). */
 function threadNiceness (): Map<number, number> {

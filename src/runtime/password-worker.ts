@@ -1,7 +1,7 @@
-// One password-hashing thread (src/domain/password-threads.ts). It hashes with argon2id in the
-// thread itself, after lowering the thread's CPU priority: when hashing and request handling want
-// the same cores, the event loop wins and a login waits, never a verification (issue 6, "hashing
-// never blocks the event loop"). On an idle machine the priority changes nothing.
+// One password-hashing thread (password-threads.ts). It hashes with argon2id in the thread itself,
+// after lowering the thread's CPU priority: when hashing and request handling want the same cores,
+// the event loop wins and a login waits, never a verification. On an idle machine the priority
+// changes nothing.
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'

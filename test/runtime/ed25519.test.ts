@@ -1,10 +1,10 @@
-// Ed25519 through libsodium, or node:crypto where its addon does not load (src/domain/ed25519.ts):
+// Ed25519 through libsodium, or node:crypto where its addon does not load (src/runtime/ed25519.ts):
 // both must make the same signatures (RFC 8032 signatures are deterministic) and accept exactly
 // the genuine ones, so tokens signed by one verify with the other and a fallback changes nothing.
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import { createRequire } from 'node:module'
 import t from 'tap'
-import { ed25519, ed25519With, type Sodium } from '../../src/domain/ed25519.js'
+import { ed25519, ed25519With, type Sodium } from '../../src/runtime/ed25519.js'
 
 const sodium = createRequire(import.meta.url)('sodium-native') as Sodium
 const backends = [ed25519With(sodium), ed25519With(null)]

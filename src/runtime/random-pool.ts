@@ -1,7 +1,7 @@
-// Random bytes drawn from the CSPRNG in blocks. Each randomBytes() call is a trip into OpenSSL's
-// generator costing about 5 µs here, several times what the bytes are worth on the refresh path
-// (issue 6); Node pools randomUUID() the same way. Every byte is handed out once, a refill puts a
-// new buffer in place (earlier slices keep the old one), and nothing but the callers sees the pool.
+// Random bytes drawn from the CSPRNG in blocks: each randomBytes() call is a trip into OpenSSL's
+// generator that costs more than the few bytes a refresh needs (Node pools randomUUID() the same
+// way). Every byte is handed out once, a refill puts a new buffer in place (earlier slices keep the
+// old one), and nothing but the callers sees the pool.
 import { randomFillSync } from 'node:crypto'
 
 const POOL_BYTES = 4096

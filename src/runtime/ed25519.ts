@@ -1,8 +1,8 @@
 // Ed25519 (RFC 8032) signatures for EdDSA access tokens, through libsodium (sodium-native) where
 // its prebuilt addon loads, else node:crypto. Same signatures either way (Ed25519 is deterministic),
-// but libsodium takes half the CPU of Node 20's OpenSSL 3.0: sign 18 vs 36 µs, verify 49 vs 107 µs
-// on the bench machine (issue 6): a refresh signs one token, a gateway-style cache miss verifies one.
-// libsodium's verification is also the stricter one: it refuses non-canonical and small-order points.
+// but libsodium's cost less CPU than Node 20's OpenSSL 3.0, and a refresh signs one token, a cache
+// miss verifies one. libsodium's verification is also the stricter one: it refuses non-canonical
+// and small-order points.
 import { createRequire } from 'node:module'
 import { sign, verify, type KeyObject } from 'node:crypto'
 

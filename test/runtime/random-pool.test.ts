@@ -1,6 +1,6 @@
-// Pooled CSPRNG bytes (src/domain/random-pool.ts): no byte is handed out twice, across refills.
+// Pooled CSPRNG bytes (src/runtime/random-pool.ts): no byte is handed out twice, across refills.
 import t from 'tap'
-import { pooledRandomBytes } from '../../src/domain/random-pool.js'
+import { pooledRandomBytes } from '../../src/runtime/random-pool.js'
 
 t.test('draws never overlap, across several refills of the pool', async (t) => {
   const draws = Array.from({ length: 600 }, () => pooledRandomBytes(32))

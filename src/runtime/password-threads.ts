@@ -1,8 +1,7 @@
 // Threads of our own for argon2id, instead of libuv's pool where @node-rs/argon2's async calls run.
-// Two reasons (issue 6): their priority can be lowered below the event loop's (password-worker.ts),
-// so a login flood cannot starve token verification of CPU (bench login+verify: the verify p99
-// went from 11 times its value alone to about 2.5 times); and libuv's four threads stay free for
-// what must not queue behind a 20 ms hash (file reads of a key reload, DNS lookups of a reconnect).
+// Two reasons: their priority can be lowered below the event loop's (password-worker.ts), so a
+// login flood cannot starve token verification of CPU; and libuv's four threads stay free for what
+// must not queue behind a 20 ms hash (file reads of a key reload, DNS lookups of a reconnect).
 // One thread per core: argon2 is CPU-bound, so more threads would only share the same cores.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
@@ -29,7 +28,7 @@ export interface PasswordThreads {
 /**
  * Each job goes to the thread with the fewest jobs at once, where it waits in the thread's own
  * message queue: a thread that finishes a hash starts the next without waiting for the event loop
- * to hand it over (issue 6: under a login flood that wait left a core idle about 5% of the time).
+ * to hand it over, so no core idles under a login flood.
  */
 export function createPasswordThreads (options: Options, threads = availableParallelism()): PasswordThreads {
   // Jobs sent to each thread and not answered yet, oldest first.

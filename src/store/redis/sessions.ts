@@ -1,0 +1,99 @@
+// Sessions and refresh-token rotation: each method is one script over the user's hash-tagged keys.
+import { counterKey, sessionKey, sessionKeyPrefix, userKey } from '../redis-keys.js'
+import type { AuthStore, CounterState, SessionRecord } from '../types.js'
+import type { RedisContext } from './context.js'
+
+export type SessionMethods = Pick<AuthStore,
+  'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' | 'findSession'>
+
+/** Session records keep hashes and boxes as raw bytes (lua/lib/session-record.lua). */
+const rawBytes = (base64url: string): Buffer => Buffer.from(base64url, 'base64url')
+
+/** A session from the five fields a script returns from `at` on (createdAt … userAgent). */
+function sessionFrom (id: string, userId: string, fields: unknown[], at = 0): SessionRecord {
+  return {
+    id,
+    userId,
+    createdAt: Number(fields[at]),
+    lastUsedAt: Number(fields[at + 1]),
+    expiresAt: Number(fields[at + 2]),
+    ip: String(fields[at + 3]),
+    userAgent: String(fields[at + 4])
+  }
+}
+
+/** `incrementCounter` counts a rotation's counter first on Cluster, where no script reaches both slots. */
+export function sessionMethods (context: RedisContext, incrementCounter: AuthStore['incrementCounter']): SessionMethods {
+  const { isCluster, prefix, channel, scripts, call, deadline } = context
+  return {
+    async createSession (input) {
+      const { userId, sessionId, now } = input
+      const expiresAt = await call(() => scripts.createSession(
+        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), sessionKeyPrefix(prefix, userId),
+        sessionId, rawBytes(input.tokenHash), now, input.idleTtlMs, input.maxTtlMs, input.ip, input.userAgent, deadline()))
+      return { id: sessionId, userId, createdAt: now, lastUsedAt: now, expiresAt: Number(expiresAt), ip: input.ip, userAgent: input.userAgent }
+    },
+
+    async rotateRefreshToken (input) {
+      const { userId, sessionId, counter } = input
+      let counted: CounterState | undefined
+      // On Cluster the counter lies in another slot than the session: count it first, on its own.
+      if (counter !== undefined && isCluster) {
+        counted = await incrementCounter(counter.key, counter.windowMs, input.now)
+        if (counted.count > counter.max) return { outcome: 'limited', counted }
+      }
+      const keys = [sessionKey(prefix, userId, sessionId), userKey(prefix, userId)]
+      const limit: Array<string | number> = []
+      if (counter !== undefined && !isCluster) {
+        keys.push(counterKey(prefix, counter.key))
+        limit.push(counter.windowMs, counter.max)
+      }
+      const reply = await call(() => scripts.rotateRefreshToken(keys.length, ...keys,
+        userId, sessionId, input.generation, rawBytes(input.presentedHash), rawBytes(input.successorHash), rawBytes(input.successorBox),
+        input.now, input.idleTtlMs, input.graceMs, channel, deadline(), ...limit)) as unknown[]
+      if (limit.length > 0) counted = { count: Number(reply[1]), resetAt: Number(reply[2]) }
+      switch (reply[0]) {
+        case 'rotated':
+          return { outcome: 'rotated', generation: Number(reply[3]), session: sessionFrom(sessionId, userId, reply, 4), counted }
+        case 'grace':
+          return {
+            outcome: 'grace',
+            generation: Number(reply[3]),
+            successorBox: Buffer.from(String(reply[9]), 'hex').toString('base64url'),
+            session: sessionFrom(sessionId, userId, reply, 4),
+            counted
+          }
+        case 'reused':
+          return { outcome: 'reused', counted }
+        case 'limited':
+          return { outcome: 'limited', counted: counted as CounterState }
+        default:
+          return { outcome: 'invalid', counted }
+      }
+    },
+
+    async endSession (userId, sessionId, reason, now) {
+      const ended = await call(() => scripts.endSession(
+        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), userId, sessionId, reason, now, channel, deadline()))
+      return ended === 1
+    },
+
+    async endAllSessions (userId, now) {
+      const ended = await call(() => scripts.endAllSessions(
+        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, deadline()))
+      return Number(ended)
+    },
+
+    async listSessions (userId, now) {
+      const flat = await call(() => scripts.listSessions(userKey(prefix, userId), sessionKeyPrefix(prefix, userId), now)) as unknown[]
+      const sessions: SessionRecord[] = []
+      for (let at = 0; at < flat.length; at += 6) sessions.push(sessionFrom(String(flat[at]), userId, flat, at + 1))
+      return sessions.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+    },
+
+    async findSession (userId, sessionId, now) {
+      const fields = await call(() => scripts.findSession(sessionKey(prefix, userId, sessionId), now)) as unknown[]
+      return fields.length === 0 ? null : sessionFrom(sessionId, userId, fields)
+    }
+  }
+}

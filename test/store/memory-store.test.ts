@@ -103,19 +103,3 @@ t.test('close stops the sweep', async (t) => {
   await sleep(50)
   t.equal(store.stats().sessions, 1)
 })
-
-t.test('a throwing listener neither fails the operation nor silences the others', async (t) => {
-  const { store, clock } = fixture()
-  const heard: string[] = []
-  store.onSessionEnded(() => { throw new Error('listener bug') })
-  store.onSessionEnded((event) => { heard.push(event.sessionId) })
-  const warnings: string[] = []
-  const onWarning = (warning: Error): void => { warnings.push(warning.message) }
-  process.on('warning', onWarning)
-  t.teardown(() => { process.off('warning', onWarning) })
-  await session(store, 'u', 's', clock.time, 1000)
-  t.equal(await store.endSession('u', 's', 'logout', clock.time), true)
-  t.same(heard, ['s'])
-  await sleep(10)
-  t.match(warnings, [/listener bug/])
-})

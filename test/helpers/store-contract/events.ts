@@ -1,5 +1,7 @@
 // Contract: every session end is published once as {userId, sessionId, reason}, to listeners of
-// this and (on Redis) every other instance; ends that did not happen publish nothing.
+// this and (on Redis) every other instance; ends that did not happen publish nothing; a listener
+// that throws is reported as a process warning and changes nothing for the call or other listeners.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { SessionEndedEvent } from '../../../src/store/types.js'
 import type { ContractCase } from './harness.js'
 import { EventLog, GRACE_MS, byId, fakeHash, newUser, openSession, randomId, rotate, rotation } from './harness.js'
@@ -87,5 +89,25 @@ export const eventCases: Record<string, ContractCase> = {
     await stays.marker(held.userId)
     t.same(leaves.forUser(held.userId), [])
     t.equal(stays.forUser(held.userId).length, 1)
+  },
+
+  'a throwing listener neither fails the operation nor silences the others': async (t, h) => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => { warnings.push(warning.message) }
+    process.on('warning', onWarning)
+    t.teardown(() => { process.off('warning', onWarning) })
+    t.teardown(h.store.onSessionEnded((event) => { throw new Error(`listener bug ${event.sessionId}`) }))
+    const log = await EventLog.start(h)
+    t.teardown(log.unsubscribe)
+    const userId = randomId()
+    const sessions = [await openSession(h, { userId }), await openSession(h, { userId })]
+    for (const { sessionId } of sessions) t.equal(await h.store.endSession(userId, sessionId, 'logout', h.now()), true, 'the session ended')
+    await log.marker(userId)
+    t.same(log.forUser(userId), sessions.map(({ sessionId }) => ({ userId, sessionId, reason: 'logout' })), 'the other listener heard every end')
+    // process.emitWarning delivers on a later tick.
+    const warned = (sessionId: string): boolean => warnings.some((message) => message.includes(`listener bug ${sessionId}`))
+    const deadline = Date.now() + 3000
+    while (!sessions.every(({ sessionId }) => warned(sessionId)) && Date.now() < deadline) await sleep(5)
+    for (const { sessionId } of sessions) t.ok(warned(sessionId), 'the throw is reported as a process warning')
   }
 }

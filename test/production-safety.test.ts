@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { generateKeyFile, loadKeyRing } from '../src/domain/keys.js'
 import { httpRequest, listeningUrl, spawnServer, type ServerProcess } from './helpers/server-process.js'
-import { startRedisServer } from './helpers/redis-server.js'
+import { startRedisServer } from '../bench/lib/redis-server.js'
 
 const redis = await startRedisServer()
 t.teardown(async () => { await redis.stop() })

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort, startRedisServer, type RedisServer, type RedisServerOptions } from '../../test/helpers/redis-server.js'
+import { freePort, startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js'
 
 export { freePort }
 

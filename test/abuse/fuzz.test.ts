@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import type { LightMyRequestResponse } from 'fastify'
 import { Redis } from 'ioredis'
 import { buildTestApp, loginBody, register } from '../helpers/app.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 import {
   anyBody, credentialsBody, headersArbitrary, passwordBody, pathSegment, refreshBody, resolveRequest, type Fixture
 } from '../helpers/fuzz-requests.js'

@@ -5,7 +5,7 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { generateKeyFile } from '../../src/domain/keys.js'
 import { tempKeyDir } from '../helpers/access-tokens.js'
-import { freePort, startRedisServer } from '../helpers/redis-server.js'
+import { freePort, startRedisServer } from '../../bench/lib/redis-server.js'
 import { httpRequest, spawnServer } from '../helpers/server-process.js'
 
 const WORKERS = 2

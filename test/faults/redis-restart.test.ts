@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { Redis } from 'ioredis'
 import { buildTestApp, userWithSession } from '../helpers/app.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 
 const redis = await startRedisServer({ config: { appendonly: 'yes', appendfsync: 'always' } })

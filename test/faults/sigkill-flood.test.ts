@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { generateKeyFile, loadKeyRing } from '../../src/domain/keys.js'
 import { readRefreshToken } from '../../src/domain/refresh-tokens.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 import { httpRequest, listeningUrl, spawnServer } from '../helpers/server-process.js'
 import { decodeSessionRecord, type DecodedSessionRecord } from '../helpers/session-record.js'
 

@@ -5,7 +5,7 @@ import t from 'tap'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 import { httpRequest, listeningUrl, spawnServer, type HttpAnswer } from '../helpers/server-process.js'
 
 const BURST = 20

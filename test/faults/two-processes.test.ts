@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { generateKeyFile } from '../../src/domain/keys.js'
-import { freePort, startRedisServer } from '../helpers/redis-server.js'
+import { freePort, startRedisServer } from '../../bench/lib/redis-server.js'
 import { httpRequest, spawnServer, type HttpAnswer, type ServerProcess } from '../helpers/server-process.js'
 
 const PASSWORD = 'correct horse battery'

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
-import { startRedisServer, type RedisServer } from './redis-server.js'
+import { startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
-import { freePort } from './redis-server.js'
+import { freePort } from '../../bench/lib/redis-server.js'
 
 const run = promisify(execFile)
 const HOST = '127.0.0.1'

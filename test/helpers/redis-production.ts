@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from './redis-server.js'
+import { freePort } from '../../bench/lib/redis-server.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 

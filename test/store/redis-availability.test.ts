@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../../src/errors.js'
 import { sessionKey, sessionKeyPrefix, userKey, usernameKey, counterKey } from '../../src/store/redis-keys.js'
 import { createRedisStore, scriptSource } from '../../src/store/redis-store.js'
 import type { CreateSessionInput, RotateRefreshTokenInput } from '../../src/store/types.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 
 // appendfsync always: a SIGKILL must not lose the session the restart test refreshes afterwards.
 const server = await startRedisServer({ config: { appendonly: 'yes', appendfsync: 'always' } })

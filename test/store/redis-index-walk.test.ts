@@ -9,7 +9,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { userKey } from '../../src/store/redis-keys.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 
 const server = await startRedisServer()
 t.teardown(async () => { await server.stop() })

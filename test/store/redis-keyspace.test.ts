@@ -9,7 +9,7 @@ import { newId } from '../../src/domain/refresh-tokens.js'
 import { endSessionByRefreshToken, rotateSession, startSession, USER_AGENT_MAX_LENGTH, type SessionDeps } from '../../src/domain/sessions.js'
 import { RefreshReusedError } from '../../src/errors.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 
 const server = await startRedisServer()
 t.teardown(async () => { await server.stop() })

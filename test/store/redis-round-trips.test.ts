@@ -10,7 +10,7 @@ import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
 import { buildTestApp, loginBody, register, userWithSession } from '../helpers/app.js'
 import { startRoundTripProxy } from '../helpers/round-trip-proxy.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 
 const server = await startRedisServer()
 t.teardown(async () => { await server.stop() })

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis'
 import { sessionKey, userKey } from '../../src/store/redis-keys.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore, SessionEndedEvent } from '../../src/store/types.js'
-import { startRedisServer } from '../helpers/redis-server.js'
+import { startRedisServer } from '../../bench/lib/redis-server.js'
 import { storeContract } from './contract.js'
 
 const server = await startRedisServer()

@@ -1,5 +1,6 @@
-// Starts a private redis-server on a free loopback port for one test file, so tests never touch a
-// database they did not create, and can stop, freeze (SIGSTOP) and restart it for fault tests.
+// Starts a private redis-server on a free loopback port, for a bench run or one test file (tests
+// import it from here), so neither ever touches a database it did not create; fault tests also
+// stop, freeze (SIGSTOP) and restart it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
@@ -69,12 +70,12 @@ function launch (port: number, dir: string, config: Record<string, string>): Chi
   for (const [name, value] of Object.entries(config)) args.push(`--${name}`, value)
   const child = spawn('redis-server', args, { stdio: 'ignore' })
   child.on('error', (error) => {
-    console.error(`could not start redis-server (is it on PATH? tests need it): ${error.message}`)
+    console.error(`could not start redis-server (is it on PATH? tests and the bench need it): ${error.message}`)
   })
   return child
 }
 
-/** Starts a redis-server for this test; call `stop()` in teardown. */
+/** Starts a redis-server; call `stop()` when done (a test: in its teardown). */
 export async function startRedisServer (options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = options.port ?? await freePort()
   const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'rotor-redis-'))

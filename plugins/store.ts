@@ -19,13 +19,15 @@ export interface StorePluginOptions {
 }
 
 export function openStore (config: Config): AuthStore {
+  // Revocations stay in force as long as the access tokens they stop.
+  const { accessTokenTtl } = config
   if (config.redisClusterNodes !== undefined) {
-    return createRedisStore({ clusterNodes: [...config.redisClusterNodes], prefix: config.redisPrefix })
+    return createRedisStore({ clusterNodes: [...config.redisClusterNodes], prefix: config.redisPrefix, accessTokenTtl })
   }
   if (config.redisUrl !== undefined) {
-    return createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix })
+    return createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix, accessTokenTtl })
   }
-  return createMemoryStore()
+  return createMemoryStore({ accessTokenTtl })
 }
 
 export default fp<StorePluginOptions>(async function storePlugin (fastify, options) {

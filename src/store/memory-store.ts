@@ -5,9 +5,9 @@
 // access, plus an unref'd sweep so abandoned entries do not pile up).
 import { AccountTable } from './memory/accounts.js'
 import { CounterTable } from './memory/counters.js'
-import { SessionEndedListeners } from './memory/session-events.js'
+import { RevocationLog } from './memory/revocation-log.js'
 import { SessionTable, type RotationOutcome } from './memory/sessions.js'
-import type { AuthStore, RotateRefreshTokenInput, RotateRefreshTokenResult } from './types.js'
+import type { AuthStore, RevocationReason, RotateRefreshTokenInput, RotateRefreshTokenResult } from './types.js'
 
 export { MemoryStoreFullError } from './memory/accounts.js'
 
@@ -22,6 +22,10 @@ export interface MemoryStoreOptions {
   maxCounters?: number
   /** How often expired entries nobody reads are swept away. */
   sweepIntervalMs?: number
+  /** ACCESS_TOKEN_TTL in seconds (default 900): a revocation stays in force that long plus 5 s. */
+  accessTokenTtl?: number
+  /** Revocations kept at most; past it the oldest go first, and readers behind them reset. */
+  maxRevocations?: number
 }
 
 /** Raw entry counts, expired-but-not-yet-swept entries included (for tests and metrics). */
@@ -30,6 +34,7 @@ export interface MemoryStoreStats {
   sessions: number
   indexes: number
   counters: number
+  revocations: number
 }
 
 export interface MemoryStore extends AuthStore {
@@ -43,17 +48,22 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
   const accounts = new AccountTable(options.maxUsers ?? 100_000)
   const sessions = new SessionTable(clock, options.maxSessions ?? 100_000)
   const counters = new CounterTable(clock, options.maxCounters ?? 100_000)
-  const listeners = new SessionEndedListeners()
+  const revocations = new RevocationLog({ clock, accessTokenTtl: options.accessTokenTtl ?? 900, maxRevocations: options.maxRevocations ?? 100_000 })
+
+  const revoke = (userId: string, sessionIds: string[], reason: RevocationReason, now: number): void => {
+    revocations.append(sessionIds.map((sessionId) => ({ userId, sessionId, reason })), now)
+  }
 
   function rotate (input: RotateRefreshTokenInput): RotationOutcome {
     const result = sessions.rotate(input)
-    if (result.outcome === 'reused') listeners.emit([{ userId: input.userId, sessionId: input.sessionId, reason: 'reuse' }])
+    if (result.outcome === 'reused') revoke(input.userId, [input.sessionId], 'reuse', input.now)
     return result
   }
 
   const sweepTimer = setInterval(() => {
     sessions.sweep()
     counters.sweep()
+    revocations.sweep()
   }, options.sweepIntervalMs ?? 30_000)
   sweepTimer.unref()
 
@@ -72,8 +82,8 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
 
     async changePassword ({ userId, previousPasswordHash, passwordHash, keepSessionId, now }) {
       if (!accounts.replacePasswordHash(userId, previousPasswordHash, passwordHash)) return -1
-      const ended = sessions.endAll(userId, now, keepSessionId, 'password-change')
-      listeners.emit(ended)
+      const ended = sessions.endAll(userId, now, keepSessionId)
+      revoke(userId, ended, 'password-change', now)
       return ended.length
     },
 
@@ -91,13 +101,13 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
 
     async endSession (userId, sessionId, reason, now) {
       if (!sessions.end(userId, sessionId, now)) return false
-      listeners.emit([{ userId, sessionId, reason }])
+      revoke(userId, [sessionId], reason, now)
       return true
     },
 
     async endAllSessions (userId, now) {
-      const ended = sessions.endAll(userId, now, null, 'logout-all')
-      listeners.emit(ended)
+      const ended = sessions.endAll(userId, now, null)
+      revoke(userId, ended, 'logout-all', now)
       return ended.length
     },
 
@@ -125,19 +135,23 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
       counters.delete(key)
     },
 
-    onSessionEnded (listener) {
-      return listeners.add(listener)
+    async readRevocations (after, now, limit) {
+      return revocations.read(after, now, limit)
+    },
+
+    async waitForRevocations (after, timeoutMs, now) {
+      return await revocations.wait(after, timeoutMs, now)
     },
 
     async ping () {},
 
     async close () {
       clearInterval(sweepTimer)
-      listeners.clear()
+      revocations.close()
     },
 
     stats () {
-      return { users: accounts.size, sessions: sessions.sessionCount, indexes: sessions.indexCount, counters: counters.size }
+      return { users: accounts.size, sessions: sessions.sessionCount, indexes: sessions.indexCount, counters: counters.size, revocations: revocations.size }
     },
 
     indexedSessionIds (userId) {

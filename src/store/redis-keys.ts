@@ -1,7 +1,8 @@
-// Every Redis key and channel the store uses, built in one place (layout: ../../notes/STORE-SPEC.md).
+// Every Redis key the store uses, built in one place (layout: ../../notes/STORE-SPEC.md).
 // A user's keys share the Cluster hash tag `{userId}`, so each script touching one user runs on
 // one slot; the username claim and counters are single-key operations on slots of their own.
 import { createHash } from 'node:crypto'
+import { slotTag } from './redis/key-slot.js'
 
 /**
  * The account hash (username, passwordHash, createdAt), also the user's session index: one field
@@ -39,7 +40,28 @@ export function counterKey (prefix: string, key: string): string {
   return `${prefix}ctr:${key}`
 }
 
-/** Pub/sub channel of session-ended events, published from inside the scripts that end sessions. */
-export function sessionEndedChannel (prefix: string): string {
-  return `${prefix}session-ended`
+// The revocation feed (src/store/lua/lib/revocations.lua) and what Redis Cluster adds to it. The
+// feed's keys share the hash tag {rv}: on Cluster they sit in one slot, apart from every user's.
+
+/** The revocation feed: one stream, an entry per ended session. */
+export function revocationFeedKey (prefix: string): string {
+  return `${prefix}{rv}:feed`
+}
+
+/** Cluster: per outbox slot, the id of the last outbox entry published into the feed. */
+export function revocationMarksKey (prefix: string): string {
+  return `${prefix}{rv}:published`
+}
+
+/** Cluster: held by the one server sweeping the outboxes this interval. */
+export function revocationSweepLeaseKey (prefix: string): string {
+  return `${prefix}{rv}:sweep`
+}
+
+/**
+ * Cluster: the revocation outbox of one slot, a stream in that slot (so a script over a user's keys
+ * in it can append to it), written by the scripts that end sessions and published into the feed.
+ */
+export function revocationOutboxKey (prefix: string, slot: number): string {
+  return `${prefix}{${slotTag(slot)}}:outbox`
 }

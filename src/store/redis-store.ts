@@ -8,10 +8,10 @@ import { connect, quit } from './redis/connection.js'
 import type { RedisContext, RedisStoreLogger } from './redis/context.js'
 import { counterMethods } from './redis/counters.js'
 import { defineScripts } from './redis/scripts.js'
-import { sessionEndedSubscription } from './redis/session-events.js'
+import { revocationFeedReader } from './redis/revocation-feed.js'
+import { revocationSink } from './redis/revocation-sink.js'
 import { sessionMethods } from './redis/sessions.js'
 import { boundedCalls } from './redis/timeouts.js'
-import { sessionEndedChannel } from './redis-keys.js'
 import type { AuthStore } from './types.js'
 
 export type { RedisStoreLogger } from './redis/context.js'
@@ -22,8 +22,12 @@ export interface RedisStoreOptions {
   url?: string
   /** Seed nodes of a Redis Cluster. */
   clusterNodes?: Array<{ host: string, port: number }>
-  /** Prepended to every key and to the session-ended channel (REDIS_PREFIX). */
+  /** Prepended to every key (REDIS_PREFIX). */
   prefix: string
+  /** ACCESS_TOKEN_TTL in seconds (default 900): a revocation stays in force that long plus 5 s. */
+  accessTokenTtl?: number
+  /** Cluster: how often one server checks every slot's revocation outbox (default 30 s). */
+  outboxSweepIntervalMs?: number
   /** How long any call may wait for Redis before it rejects with StoreUnavailableError (default 1000). */
   commandTimeoutMs?: number
   logger?: RedisStoreLogger
@@ -32,36 +36,35 @@ export interface RedisStoreOptions {
 export function createRedisStore (options: RedisStoreOptions): AuthStore {
   const { prefix, logger } = options
   const timeoutMs = options.commandTimeoutMs ?? 1000
-  const channel = sessionEndedChannel(prefix)
   const client = connect({ url: options.url, clusterNodes: options.clusterNodes, timeoutMs, logger })
-  const events = sessionEndedSubscription(client, channel, logger)
-  // A listener added just before a call must not miss the events that call publishes.
-  const calls = boundedCalls(timeoutMs, events.pending)
+  const calls = boundedCalls(timeoutMs)
   const context: RedisContext = {
     client,
     isCluster: options.clusterNodes !== undefined,
     prefix,
-    channel,
     scripts: defineScripts(client),
     call: calls.call,
     deadline: calls.deadline
   }
   const counters = counterMethods(context)
+  const revocations = revocationSink(context, { accessTokenTtl: options.accessTokenTtl ?? 900, sweepIntervalMs: options.outboxSweepIntervalMs })
+  const feed = revocationFeedReader(context, timeoutMs)
 
   return {
-    ...accountMethods(context),
-    ...sessionMethods(context, counters.incrementCounter),
+    ...accountMethods(context, revocations),
+    ...sessionMethods(context, revocations, counters.incrementCounter),
     ...counters,
-
-    onSessionEnded: events.onSessionEnded,
+    readRevocations: feed.readRevocations,
+    waitForRevocations: feed.waitForRevocations,
 
     async ping () {
       await calls.call(() => client.ping())
     },
 
     async close () {
-      const subscriber = events.connection()
-      await Promise.all([quit(client, calls), subscriber === undefined ? undefined : quit(subscriber, calls)])
+      feed.close()
+      await revocations.close()
+      await quit(client, calls)
     }
   }
 }

@@ -30,13 +30,34 @@ export interface SessionRecord {
   userAgent: string
 }
 
-/** Why a session ended; part of the session-ended event gateways will follow. */
-export type SessionEndReason = 'logout' | 'logout-all' | 'reuse' | 'password-change' | 'revoked' | 'expired'
+/** Why a session ended early, as the revocation feed names it (docs/http-api.md, "Revocation feed"). */
+export type RevocationReason = 'logout' | 'logout-all' | 'reuse' | 'password-change' | 'revoked' | 'evicted'
 
-export interface SessionEndedEvent {
-  userId: string
-  sessionId: string
-  reason: SessionEndReason
+/** The reasons endSession takes; the other calls that end sessions give their own reason. */
+export type SessionEndReason = Extract<RevocationReason, 'logout' | 'revoked' | 'evicted'>
+
+/** One ended session, as the feed serves it. `at`/`until` are Unix SECONDS (the feed's unit). */
+export interface Revocation {
+  /** Opaque cursor, increasing in feed order. */
+  id: string
+  /** The ended session's id (`sid` of its access tokens). */
+  sid: string
+  /** Its user's id (`sub` of its access tokens). */
+  sub: string
+  reason: RevocationReason
+  /** When the session ended: floor(now / 1000) of the ending call. */
+  at: number
+  /** at + ACCESS_TOKEN_TTL + 5: past it no access token of the session verifies any more. */
+  until: number
+}
+
+export interface RevocationPage {
+  /** In force at `now` (until > now/1000), ids after the cursor, oldest first. */
+  revocations: Revocation[]
+  /** Opaque, increasing in feed order; pass as `after` next time. */
+  cursor: string
+  /** `after` was older than every revocation kept: `revocations` holds ALL in force (reader must reset). */
+  reset: boolean
 }
 
 export interface CreateSessionInput {
@@ -80,7 +101,7 @@ export interface RotateRefreshTokenInput {
  * - `grace`: the presented token is the one spent by the latest rotation, within the grace window;
  *   `successorBox` and `generation` rebuild the same successor. Nothing changes in the store.
  * - `reused`: a genuine older token (generation below the current one, not a grace replay): the
- *   session has been ended (reason `reuse`) and its current token no longer works.
+ *   session has been ended (revocation reason `reuse`) and its current token no longer works.
  * - `invalid`: no such live session, or a token that cannot be this session's (nothing changes).
  * - `limited`: `input.counter` went past its max; nothing else was read or changed.
  * `counted` is the counter's state after this request, whenever `input.counter` was given.
@@ -113,7 +134,7 @@ export interface AuthStore {
 
   /**
    * Replaces the password hash, if it still is `previousPasswordHash` (so two racing changes cannot
-   * both win), and ends every session of the user except `keepSessionId` (reason
+   * both win), and ends every session of the user except `keepSessionId` (revocation reason
    * `password-change`), atomically. Returns how many sessions ended, or -1 when the user is gone
    * or the hash changed meanwhile (nothing was changed then).
    */
@@ -131,9 +152,12 @@ export interface AuthStore {
   createSession (input: CreateSessionInput): Promise<SessionRecord>
   /** Single-use rotation with grace replay and reuse detection: see RotateRefreshTokenResult. */
   rotateRefreshToken (input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult>
-  /** Ends one session. Returns false when it was not a live session of `userId`. Idempotent. */
+  /**
+   * Ends one session, with a revocation of `reason`. Returns false when it was not a live session of
+   * `userId` (no revocation then). Idempotent.
+   */
   endSession (userId: string, sessionId: string, reason: SessionEndReason, now: number): Promise<boolean>
-  /** Ends every session of the user (reason `logout-all`). Returns how many ended. */
+  /** Ends every session of the user, one revocation (reason `logout-all`) each. Returns how many ended. */
   endAllSessions (userId: string, now: number): Promise<number>
   /** The user's live sessions, oldest first; prunes ended ones from the index as it goes. */
   listSessions (userId: string, now: number): Promise<SessionRecord[]>
@@ -155,13 +179,23 @@ export interface AuthStore {
    */
   releaseCounterHit (key: string): Promise<void>
 
-  // --- Events and life cycle ----------------------------------------------------------------------
+  // --- Revocations (docs/http-api.md, "Revocation feed") -------------------------------------------
+  // Every call above that ends a live session (endSession, endAllSessions, changePassword, and
+  // rotateRefreshToken on reuse) puts its revocations in the feed before it resolves; sessions that
+  // end by idle or absolute expiry make none. The feed keeps every revocation at least while it is
+  // in force (until > now/1000) and drops it some time after (a bounded margin).
 
+  /** Revocations in force after `after` (null: all in force), oldest first, at most `limit` (default 1000). */
+  readRevocations (after: string | null, now: number, limit?: number): Promise<RevocationPage>
   /**
-   * Follows session ends (every reason), including those other instances caused. Redis publishes
-   * them from inside the scripts that end sessions. Returns a function that stops following.
+   * Like readRevocations(after) but waits up to `timeoutMs` for at least one new revocation (Redis: a
+   * blocking read on a connection of its own); an empty page with the same cursor on timeout.
+   * Meant for ONE follower per process. Rejects with StoreUnavailableError when the store is down.
    */
-  onSessionEnded (listener: (event: SessionEndedEvent) => void): () => void
+  waitForRevocations (after: string, timeoutMs: number, now: number): Promise<RevocationPage>
+
+  // --- Life cycle ---------------------------------------------------------------------------------
+
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping (): Promise<void>
   close (): Promise<void>

@@ -1,6 +1,6 @@
 // The rotor ACL user of deploy/redis/users.acl can run every command the store sends, itself or
-// from its scripts, on `auth:*` keys and channels, and nothing dangerous: no FLUSHALL, CONFIG,
-// KEYS, other key prefixes or channels. The default user is off, so no password means no access.
+// from its scripts, on `auth:*` keys, and nothing dangerous: no FLUSHALL, CONFIG, KEYS, other key
+// prefixes, no pub/sub. The default user is off, so no password means no access.
 import t from 'tap'
 import { connect as connectSocket } from 'node:net'
 import { Redis } from 'ioredis'
@@ -14,7 +14,6 @@ redis.call('HGET', KEYS[1], 'u')
 redis.call('HMGET', KEYS[1], 'u', 'g')
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
 redis.call('PEXPIRETIME', KEYS[1])
-redis.call('PTTL', KEYS[1])
 redis.call('HSET', KEYS[2], 's:s1', '')
 redis.call('HKEYS', KEYS[2])
 redis.call('HLEN', KEYS[2])
@@ -27,7 +26,13 @@ redis.call('DECR', KEYS[3])
 redis.call('EXISTS', KEYS[3])
 redis.call('GET', KEYS[3])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-redis.call('PUBLISH', ARGV[2], 'event')
+local added = redis.call('XADD', KEYS[4], '*', 'sid', 's1', 'until', 1)
+redis.pcall('XADD', KEYS[4], '1-*', 'sid', 's2', 'until', 1)
+redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 10)
+redis.call('XINFO', 'STREAM', KEYS[4])
+redis.call('XDEL', KEYS[4], added)
+redis.call('XTRIM', KEYS[4], 'MINID', 0)
+redis.call('PEXPIRE', KEYS[4], 60000)
 return 1
 `
 
@@ -64,25 +69,19 @@ t.test('the rotor user runs what the store needs and nothing dangerous', async (
   t.equal(await rotor.persist('auth:name:abc'), 1, 'PERSIST')
   t.equal(await rotor.incr('auth:ctr:ip'), 1, 'INCR')
   t.equal(await rotor.pexpire('auth:ctr:ip', 60_000), 1, 'PEXPIRE')
-  t.ok(await rotor.pttl('auth:ctr:ip') > 0, 'PTTL')
   t.equal(await rotor.del('auth:ctr:ip'), 1, 'DEL')
   const sha = String(await rotor.script('LOAD', SCRIPT))
-  t.equal(await rotor.evalsha(sha, 3, 'auth:{u1}:s:s1', 'auth:{u1}:sessions', 'auth:{u1}:ctr', future, 'auth:session-ended'), 1, 'SCRIPT LOAD + EVALSHA, and every command the scripts run')
-  t.equal(await rotor.eval(SCRIPT, 3, 'auth:{u2}:s:s1', 'auth:{u2}:sessions', 'auth:{u2}:ctr', future, 'auth:session-ended'), 1, 'EVAL (NOSCRIPT fallback)')
+  t.equal(await rotor.evalsha(sha, 4, 'auth:{u1}:s:s1', 'auth:{u1}:sessions', 'auth:{u1}:ctr', 'auth:{u1}:outbox', future), 1, 'SCRIPT LOAD + EVALSHA, and every command the scripts run')
+  t.equal(await rotor.eval(SCRIPT, 4, 'auth:{u2}:s:s1', 'auth:{u2}:sessions', 'auth:{u2}:ctr', 'auth:{u2}:outbox', future), 1, 'EVAL (NOSCRIPT fallback)')
   t.same(await rotor.script('EXISTS', sha), [1], 'SCRIPT EXISTS')
 
-  const subscriber = await connect()
-  t.equal(await subscriber.subscribe('auth:session-ended'), 1, 'SUBSCRIBE to the session-ended channel')
-  const received = new Promise<string>((resolve) => subscriber.once('message', (_channel: string, message: string) => { resolve(message) }))
-  await rotor.publish('auth:session-ended', 'hello')
-  t.equal(await received, 'hello', 'PUBLISH reaches the subscriber')
-  await subscriber.unsubscribe('auth:session-ended')
-
-  const expirySubscriber = await connect()
-  await expirySubscriber.subscribe('__keyevent@0__:expired')
-  const expired = new Promise<string>((resolve) => expirySubscriber.once('message', (_channel: string, key: string) => { resolve(key) }))
-  await rotor.set('auth:{u3}:s:gone', '1', 'PX', 20)
-  t.equal(await expired, 'auth:{u3}:s:gone', 'expired-key events reach the rotor user')
+  // The revocation feed and outboxes, outside scripts (src/store/redis/revocation-*.ts).
+  const entry = await rotor.xadd('auth:{u4}:outbox', '*', 'sid', 's1')
+  t.equal((await rotor.xrange('auth:{u4}:outbox', '-', '+')).length, 1, 'XRANGE')
+  t.equal(await rotor.exists('auth:{u4}:outbox'), 1, 'EXISTS')
+  t.equal(await rotor.xtrim('auth:{u4}:outbox', 'MINID', `${String(entry).split('-')[0]}-9`), 1, 'XTRIM')
+  t.same(await rotor.xread('COUNT', 1, 'BLOCK', 10, 'STREAMS', 'auth:{rv}:feed', '0-0'), null, 'XREAD (a blocking read)')
+  t.equal(await rotor.set('auth:{rv}:sweep', 'lease', 'PX', 1000, 'NX'), 'OK', 'SET NX PX (the sweep lease)')
 
   const refused = async (what: string, run: () => Promise<unknown>): Promise<void> => {
     // ACL refusals say NOPERM, or inside a script "can't run this command"; DEBUG is off entirely.
@@ -101,7 +100,9 @@ t.test('the rotor user runs what the store needs and nothing dangerous', async (
   await refused('MODULE LIST', async () => await rotor.call('MODULE', 'LIST'))
   await refused('MIGRATE', async () => await rotor.call('MIGRATE', '127.0.0.1', '1', 'auth:x', '0', '10'))
   await refused('a key outside the prefix', async () => await rotor.get('other:key'))
-  await refused('a channel outside the prefix', async () => await rotor.publish('other-channel', 'x'))
+  await refused('PUBLISH', async () => await rotor.publish('auth:session-ended', 'x'))
+  await refused('SUBSCRIBE', async () => await (await connect()).subscribe('auth:session-ended'))
+  await refused('PTTL (the store has no use for it)', async () => await rotor.pttl('auth:name:abc'))
   await refused('a script touching a key outside the prefix', async () => await rotor.eval("return redis.call('GET', KEYS[1])", 1, 'other:key'))
   await refused('a script calling FLUSHALL', async () => await rotor.eval("return redis.call('FLUSHALL')", 0))
 

@@ -10,6 +10,7 @@ export function redisStoreHarness (options: RedisStoreOptions, inspector: Redis 
   const store = createRedisStore(options)
   return {
     store,
+    accessTokenTtl: options.accessTokenTtl ?? 900,
     now: () => Date.now(),
     wait: async (ms) => { await sleep(ms) },
     indexedSessionIds: async (userId) => {

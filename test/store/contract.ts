@@ -5,9 +5,9 @@
 import type { Test } from 'tap'
 import { accountCases } from '../helpers/store-contract/accounts.js'
 import { counterCases } from '../helpers/store-contract/counters.js'
-import { eventCases } from '../helpers/store-contract/events.js'
 import { expiryCases } from '../helpers/store-contract/expiry.js'
 import type { ContractCase, StoreFactory } from '../helpers/store-contract/harness.js'
+import { revocationCases } from '../helpers/store-contract/revocations.js'
 import { rotationCases } from '../helpers/store-contract/rotation.js'
 import { sessionCases } from '../helpers/store-contract/sessions.js'
 
@@ -19,7 +19,7 @@ export const contractSections: Record<string, Record<string, ContractCase>> = {
   rotation: rotationCases,
   expiry: expiryCases,
   counters: counterCases,
-  events: eventCases
+  revocations: revocationCases
 }
 
 /** Runs every contract case as a subtest of `name`, each against a fresh harness from `factory`. */

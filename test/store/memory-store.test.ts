@@ -1,5 +1,5 @@
 // The embedded store against the store contract (with an injected clock, so TTL time passes
-// instantly), plus what only it has: size bounds and its sweep.
+// instantly), plus what only it has: size bounds, its sweep, and waits that end when it closes.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { MemoryStoreFullError, createMemoryStore, type MemoryStore, type MemoryStoreOptions } from '../../src/store/memory-store.js'
@@ -8,9 +8,10 @@ import { storeContract } from './contract.js'
 
 storeContract(t, 'memory', async () => {
   let time = Date.now()
-  const store = createMemoryStore({ clock: () => time })
+  const store = createMemoryStore({ clock: () => time, accessTokenTtl: 300 })
   return {
     store,
+    accessTokenTtl: 300,
     now: () => time,
     wait: async (ms) => { time += ms },
     indexedSessionIds: async (userId) => store.indexedSessionIds(userId),
@@ -80,11 +81,11 @@ t.test('the clock expires entries: lazily on access, and by the sweep when nobod
   await session(lazy.store, 'u', 's', now, 1000)
   await lazy.store.incrementCounter('c', 1000, now)
   lazy.clock.time += 1000
-  t.same(lazy.store.stats(), { users: 0, sessions: 1, indexes: 1, counters: 1 }, 'nothing read, nothing swept yet')
+  t.same(lazy.store.stats(), { users: 0, sessions: 1, indexes: 1, counters: 1, revocations: 0 }, 'nothing read, nothing swept yet')
   t.equal(await lazy.store.findSession('u', 's', now), null, 'gone for a caller whose now lags')
   t.equal((await lazy.store.readCounter('c', now)).count, 0)
   t.same(lazy.store.indexedSessionIds('u'), [])
-  t.same(lazy.store.stats(), { users: 0, sessions: 0, indexes: 0, counters: 0 }, 'reads remove what expired')
+  t.same(lazy.store.stats(), { users: 0, sessions: 0, indexes: 0, counters: 0, revocations: 0 }, 'reads remove what expired')
 
   const swept = fixture({ sweepIntervalMs: 5 })
   await session(swept.store, 'u', 's', swept.clock.time, 1000)
@@ -92,7 +93,7 @@ t.test('the clock expires entries: lazily on access, and by the sweep when nobod
   swept.clock.time += 1000
   const deadline = Date.now() + 2000
   while (swept.store.stats().sessions + swept.store.stats().indexes + swept.store.stats().counters > 0 && Date.now() < deadline) await sleep(5)
-  t.same(swept.store.stats(), { users: 0, sessions: 0, indexes: 0, counters: 0 })
+  t.same(swept.store.stats(), { users: 0, sessions: 0, indexes: 0, counters: 0, revocations: 0 })
 })
 
 t.test('close stops the sweep', async (t) => {
@@ -102,4 +103,42 @@ t.test('close stops the sweep', async (t) => {
   clock.time += 1000
   await sleep(50)
   t.equal(store.stats().sessions, 1)
+})
+
+t.test('revocations leave a minute after their until, read or not, and maxRevocations bounds them', async (t) => {
+  const { store, clock } = fixture({ accessTokenTtl: 60, sweepIntervalMs: 5, maxRevocations: 3 })
+  const now = clock.time
+  for (const sessionId of ['a', 'b']) {
+    await session(store, 'u', sessionId, now, 10_000)
+    await store.endSession('u', sessionId, 'logout', now)
+  }
+  t.equal(store.stats().revocations, 2)
+  const until = Math.floor(now / 1000) + 65
+  clock.time = until * 1000
+  t.same((await store.readRevocations(null, clock.time)).revocations, [], 'out of force at until')
+  t.equal(store.stats().revocations, 2, 'kept a margin longer, for readers whose clocks lag')
+  clock.time = until * 1000 + 60_001
+  const deadline = Date.now() + 2000
+  while (store.stats().revocations > 0 && Date.now() < deadline) await sleep(5)
+  t.equal(store.stats().revocations, 0, 'swept without a read')
+
+  const before = (await store.readRevocations(null, clock.time)).cursor
+  for (const sessionId of ['c', 'd', 'e', 'f', 'g']) {
+    await session(store, 'u', sessionId, clock.time, 10_000)
+    await store.endSession('u', sessionId, 'revoked', clock.time)
+  }
+  t.equal(store.stats().revocations, 3, 'at most maxRevocations')
+  const page = await store.readRevocations(before, clock.time)
+  t.equal(page.reset, true, 'a reader behind the dropped ones resets')
+  t.same(page.revocations.map((revocation) => revocation.sid), ['e', 'f', 'g'], 'to the newest')
+})
+
+t.test('close ends a wait at once with an empty page, and later waits too', async (t) => {
+  const { store, clock } = fixture()
+  const cursor = (await store.readRevocations(null, clock.time)).cursor
+  const waiting = store.waitForRevocations(cursor, 60_000, clock.time)
+  await sleep(20)
+  await store.close()
+  t.same(await waiting, { revocations: [], cursor, reset: false })
+  t.same(await store.waitForRevocations(cursor, 60_000, clock.time), { revocations: [], cursor, reset: false })
 })

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../../src/errors.js'
-import { sessionKey, sessionKeyPrefix, userKey, usernameKey, counterKey } from '../../src/store/redis-keys.js'
+import { counterKey, revocationFeedKey, sessionKey, sessionKeyPrefix, userKey, usernameKey } from '../../src/store/redis-keys.js'
 import { createRedisStore, scriptSource } from '../../src/store/redis-store.js'
 import type { CreateSessionInput, RotateRefreshTokenInput } from '../../src/store/types.js'
 import { startRedisServer } from '../../bench/lib/redis-server.js'
@@ -46,7 +46,9 @@ function everyCall (session: CreateSessionInput): Record<string, () => Promise<u
     listSessions: async () => await store.listSessions(session.userId, Date.now()),
     findSession: async () => await store.findSession(session.userId, session.sessionId, Date.now()),
     findUserByUsername: async () => await store.findUserByUsername('nobody'),
-    incrementCounter: async () => await store.incrementCounter('ip:203.0.113.5', 60_000, Date.now())
+    incrementCounter: async () => await store.incrementCounter('ip:203.0.113.5', 60_000, Date.now()),
+    readRevocations: async () => await store.readRevocations(null, Date.now()),
+    waitForRevocations: async () => await store.waitForRevocations('0-0', 10_000, Date.now())
   }
 }
 
@@ -144,7 +146,8 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
   t.equal(await store.createUser(user), 'created')
   await store.incrementCounter('av', 60_000, Date.now())
   const { userId, sessionId } = session
-  const channel = `${prefix}session-ended`
+  const feedKey = revocationFeedKey(prefix)
+  const revocationArgs = ['feed', 905, 60_000]
   const now = Date.now()
   const past = String(Date.now() - 1)
   const nameKey = usernameKey(prefix, user.username)
@@ -153,15 +156,15 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
   const snapshot = async (): Promise<unknown> => await Promise.all([
     inspector.getBuffer(sessionKey(prefix, userId, sessionId)), inspector.pexpiretime(sessionKey(prefix, userId, sessionId)),
     inspector.hgetall(userKey(prefix, userId)), inspector.get(nameKey), inspector.pttl(nameKey).then((ttl) => ttl > 0),
-    inspector.get(counterKey(prefix, 'av')), inspector.exists(sessionKey(prefix, userId, 'new-session'))
+    inspector.get(counterKey(prefix, 'av')), inspector.exists(sessionKey(prefix, userId, 'new-session')), inspector.exists(feedKey)
   ])
   const before = await snapshot()
   const calls: Record<string, Array<string | number>> = {
     'create-session': [3, sessionKey(prefix, userId, 'new-session'), userKey(prefix, userId), sessionKeyPrefix(prefix, userId), 'new-session', id(), now, 600_000, 3_600_000, 'ip', 'ua', past],
-    'rotate-refresh-token': [3, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), counterKey(prefix, 'av'), userId, sessionId, 1, session.tokenHash, id(), id(), now, 600_000, 10_000, channel, past, 60_000, 100],
-    'end-session': [2, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), userId, sessionId, 'logout', now, channel, past],
-    'end-all-sessions': [2, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, past],
-    'change-password': [2, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, user.passwordHash, '$argon2id$new', '', now, channel, past],
+    'rotate-refresh-token': [4, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), feedKey, counterKey(prefix, 'av'), userId, sessionId, 1, session.tokenHash, id(), id(), now, 600_000, 10_000, ...revocationArgs, past, 60_000, 100],
+    'end-session': [3, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), feedKey, userId, sessionId, 'logout', now, ...revocationArgs, past],
+    'end-all-sessions': [3, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), feedKey, userId, now, ...revocationArgs, past],
+    'change-password': [3, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), feedKey, userId, user.passwordHash, '$argon2id$new', '', now, ...revocationArgs, past],
     'confirm-username': [1, nameKey, 'someone-else-claimed-it', past],
     'increment-counter': [1, counterKey(prefix, 'av'), 60_000, now, past]
   }
@@ -171,14 +174,18 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
   t.same(await snapshot(), before, 'nothing changed')
 })
 
-t.test('close() returns promptly while Redis is down', async (t) => {
+t.test('close() returns promptly while Redis is down, ending a wait for revocations', async (t) => {
   const other = createRedisStore({ url: server.url, prefix, commandTimeoutMs: 1000 })
-  other.onSessionEnded(() => {})
-  await other.ping()
+  const { cursor } = await other.readRevocations(null, Date.now())
+  // The blocking read holds a connection of its own, which close() must drop too.
+  const waiting = other.waitForRevocations(cursor, 30_000, Date.now()).then(() => 'answered', () => 'rejected')
+  await sleep(100)
   await server.kill()
   const started = Date.now()
   await other.close()
   t.ok(Date.now() - started <= 2000, 'closed within 2 s')
+  t.ok(['answered', 'rejected'].includes(await waiting), 'the wait settled')
+  t.ok(Date.now() - started <= 2000, 'at once')
   await server.restart()
   await untilAvailable(t)
 })

@@ -108,6 +108,7 @@ async function contentsOf (key: Buffer): Promise<Buffer[]> {
     case 'string': return flatten(await inspector.getBuffer(key))
     case 'hash': return flatten(await inspector.callBuffer('HGETALL', key))
     case 'zset': return flatten(await inspector.callBuffer('ZRANGE', key, 0, -1, 'WITHSCORES'))
+    case 'stream': return flatten(await inspector.callBuffer('XRANGE', key, '-', '+'))
     default: throw new Error(`unexpected ${type} at ${key.toString()}`)
   }
 }

@@ -1,4 +1,6 @@
-// Issue 4, "Round trips": every session operation is one Lua script, so one command on the wire.
+// Issue 4, "Round trips": every session operation is one Lua script, so one command on the wire;
+// so is every call that ends sessions, revocations included (they go into the feed in the same
+// script), and a page of the revocation feed.
 // Counted with MONITOR on this test's own redis-server (commands a script runs show as "lua" and
 // are left out): a regression that adds a command (a second script, a stray GET, a pipeline)
 // changes the count and fails.
@@ -125,6 +127,14 @@ const operations: Record<string, (store: AuthStore) => Promise<() => Promise<unk
   },
   incrementCounter: async (store) => async () => await store.incrementCounter(`ip:${id()}`, 60_000, Date.now()),
   readCounter: async (store) => async () => await store.readCounter(`ip:${id()}`, Date.now()),
+  'readRevocations (from the start)': async (store) => async () => await store.readRevocations(null, Date.now()),
+  'readRevocations (after a cursor)': async (store) => {
+    const first = sessionInput(id())
+    await store.createSession(first)
+    await store.endSession(first.userId, first.sessionId, 'logout', Date.now())
+    const { cursor } = await store.readRevocations(null, Date.now())
+    return async () => await store.readRevocations(cursor, Date.now())
+  },
   releaseCounterHit: async (store) => {
     const key = `ip:${id()}`
     await store.incrementCounter(key, 60_000, Date.now())

@@ -7,7 +7,9 @@
   Input:
     KEYS[1] session        <p>{userId}:s:<sessionId> (lib/session-record.lua)
     KEYS[2] account hash   <p>{userId}:user (holds the index)
-    KEYS[3] counter        <p>ctr:<key>, optional (lib/counter.lua); standalone Redis only, as it
+    KEYS[3] revocations    the feed <p>{rv}:feed (standalone) or the slot's outbox (Cluster),
+                           written only when reuse ends the session (lib/revocations.lua)
+    KEYS[4] counter        <p>ctr:<key>, optional (lib/counter.lua); standalone Redis only, as it
                            lies in another Cluster slot
 
     ARGV[1] userId
@@ -19,21 +21,24 @@
     ARGV[7] now            ms epoch, the caller's clock
     ARGV[8] idleTtlMs
     ARGV[9] graceMs        0 disables the grace replay
-    ARGV[10] channel       session-ended channel
-    ARGV[11] deadlineMs    Redis-clock ms epoch after which the script must change nothing
-    ARGV[12] windowMs      of the counter, when KEYS[3] is given
-    ARGV[13] maxHits       of the counter, when KEYS[3] is given
+    ARGV[10] sinkKind      'feed' | 'outbox'
+    ARGV[11] untilOffset   seconds from a revocation's `at` to its `until` (ACCESS_TOKEN_TTL + 5)
+    ARGV[12] trimMarginMs  how long the feed keeps entries past their `until`
+    ARGV[13] deadlineMs    Redis-clock ms epoch after which the script must change nothing
+    ARGV[14] windowMs      of the counter, when KEYS[4] is given
+    ARGV[15] maxHits       of the counter, when KEYS[4] is given
 
   Output (flat arrays; hits and resetAt are the counter's, 0 and 0 when none was given):
     { 'rotated', hits, resetAt, generation, createdAt, lastUsedAt, expiresAt, ip, userAgent }
     { 'grace', hits, resetAt, generation, createdAt, lastUsedAt, expiresAt, ip, userAgent, successorBox as hex }
-    { 'reused', hits, resetAt }   the session was ended and a 'reuse' event published
+    { 'reused', hits, resetAt, outbox entries... }  the session was ended and its 'reuse'
+                                                  revocation recorded (writeRevocations)
     { 'invalid', hits, resetAt }  nothing changed
     { 'limited', hits, resetAt }  over the limit: nothing else was read or changed
     or the error reply "ROTOR_STALE ..." when run after the deadline.
 ]]
 local time = redis.call('TIME')
-if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(ARGV[11]) then
+if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(ARGV[13]) then
   return redis.error_reply('ROTOR_STALE the deadline passed before the script ran')
 end
 
@@ -43,9 +48,9 @@ local generation, presentedHash = tonumber(ARGV[3]), ARGV[4]
 local now, graceMs = tonumber(ARGV[7]), tonumber(ARGV[9])
 
 local hits, resetAt = 0, 0
-if KEYS[3] then
-  hits, resetAt = countHit(KEYS[3], tonumber(ARGV[12]), now)
-  if hits > tonumber(ARGV[13]) then return { 'limited', hits, resetAt } end
+if KEYS[4] then
+  hits, resetAt = countHit(KEYS[4], tonumber(ARGV[14]), now)
+  if hits > tonumber(ARGV[15]) then return { 'limited', hits, resetAt } end
 end
 
 local packed = redis.call('GET', sessionKey)
@@ -69,8 +74,11 @@ end
 
 -- The caller verified the token's MAC, so a lower generation is a genuine spent token: reuse.
 if generation < s.generation then
-  endSession(accountKey, sessionKey, userId, sessionId, 'reuse', now, ARGV[10])
-  return { 'reused', hits, resetAt }
+  endSession(accountKey, sessionKey, sessionId, now)
+  recordRevocation(userId, sessionId, 'reuse', now)
+  local reply = writeRevocations(KEYS[3], ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12]))
+  for i, value in ipairs({ 'reused', hits, resetAt }) do table.insert(reply, i, value) end
+  return reply
 end
 
 return { 'invalid', hits, resetAt }

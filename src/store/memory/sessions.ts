@@ -1,9 +1,9 @@
 // Sessions of the embedded store and each user's session index, kept as the Redis scripts keep
 // them: a session expires at its idle or absolute end, the index holds sessionId -> expiresAt and
-// lives as long as its latest entry, and ended sessions leave the index when it is walked. Ends are
-// returned as events; the store publishes them once the change is complete.
+// lives as long as its latest entry, and ended sessions leave the index when it is walked. The
+// store revokes the sessions these methods report ended (./revocation-log.ts).
 import type {
-  CreateSessionInput, RotateRefreshTokenInput, SessionEndReason, SessionEndedEvent, SessionRecord
+  CreateSessionInput, RotateRefreshTokenInput, SessionRecord
 } from '../types.js'
 import { ExpiringMap } from './expiring-map.js'
 
@@ -128,15 +128,15 @@ export class SessionTable {
     return session.expiresAt > now
   }
 
-  /** Ends every live indexed session but `keepSessionId`; returns one event per session that was live. */
-  endAll (userId: string, now: number, keepSessionId: string | null, reason: SessionEndReason): SessionEndedEvent[] {
+  /** Ends every live indexed session but `keepSessionId`; returns the ids of those that were live. */
+  endAll (userId: string, now: number, keepSessionId: string | null): string[] {
     const index = this.pruneIndex(userId, now)
     if (index === undefined) return []
-    const ended: SessionEndedEvent[] = []
+    const ended: string[] = []
     for (const sessionId of [...index.scores.keys()]) {
       if (sessionId === keepSessionId) continue
       const session = this.getSession(userId, sessionId)
-      if (session !== undefined && session.expiresAt > now) ended.push({ userId, sessionId, reason })
+      if (session !== undefined && session.expiresAt > now) ended.push(sessionId)
       this.deleteSession(userId, sessionId)
     }
     return ended

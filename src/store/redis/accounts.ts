@@ -5,13 +5,15 @@
 import { sessionKeyPrefix, userKey, usernameKey } from '../redis-keys.js'
 import type { AuthStore, UserRecord } from '../types.js'
 import type { RedisContext } from './context.js'
+import type { RevocationSink } from './revocation-sink.js'
 
 /** How long a username claim lives before createUser confirms it (a crash leaves it reclaimable). */
 const CLAIM_TTL_MS = 30_000
 
 export type AccountMethods = Pick<AuthStore, 'createUser' | 'findUserByUsername' | 'findUserById' | 'changePassword'>
 
-export function accountMethods ({ client, prefix, channel, scripts, call, deadline }: RedisContext): AccountMethods {
+/** `revocations` takes the revocations of the sessions a password change ends. */
+export function accountMethods ({ client, prefix, scripts, call, deadline }: RedisContext, revocations: RevocationSink): AccountMethods {
   async function findUserById (userId: string): Promise<UserRecord | null> {
     // Named fields only: the same hash holds one index field per session (lua/lib/session-record.lua).
     const [username, passwordHash, createdAt] = await call(() => client.hmget(userKey(prefix, userId), 'username', 'passwordHash', 'createdAt'))
@@ -41,10 +43,11 @@ export function accountMethods ({ client, prefix, channel, scripts, call, deadli
     findUserById,
 
     async changePassword ({ userId, previousPasswordHash, passwordHash, keepSessionId, now }) {
-      const ended = await call(() => scripts.changePassword(
-        userKey(prefix, userId), sessionKeyPrefix(prefix, userId),
-        userId, previousPasswordHash, passwordHash, keepSessionId ?? '', now, channel, deadline()))
-      return Number(ended)
+      const reply = await call(() => scripts.changePassword(
+        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), revocations.keyFor(userId),
+        userId, previousPasswordHash, passwordHash, keepSessionId ?? '', now, ...revocations.args, deadline())) as unknown[]
+      await revocations.settle(userId, reply, 1)
+      return Number(reply[0])
     }
   }
 }

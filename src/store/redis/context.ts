@@ -15,8 +15,6 @@ export interface RedisContext {
   isCluster: boolean
   /** Prepended to every key (../redis-keys.ts takes it as its first argument). */
   prefix: string
-  /** The session-ended channel the scripts that end sessions publish on. */
-  channel: string
   scripts: RedisScripts
   /** Runs one Redis operation within the store's timeout; rejects as ./errors.ts maps it. */
   call: <T>(operation: () => Promise<T>) => Promise<T>

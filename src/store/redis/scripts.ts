@@ -6,20 +6,22 @@ import { readFileSync } from 'node:fs'
 import type { Cluster, Redis } from 'ioredis'
 
 // `libs` are files of lua/lib/ put before the script (local functions they share); `keys`
-// undefined means the caller passes the number of keys first (rotateRefreshToken: 2 or 3).
+// undefined means the caller passes the number of keys first (rotateRefreshToken: 3 or 4).
 interface ScriptSpec { file: string, keys?: number, libs?: string[] }
 const SCRIPT_SPECS = {
   createSession: { file: 'create-session', keys: 3, libs: ['session-record'] },
-  rotateRefreshToken: { file: 'rotate-refresh-token', libs: ['session-record', 'counter'] },
-  endSession: { file: 'end-session', keys: 2, libs: ['session-record'] },
-  endAllSessions: { file: 'end-all-sessions', keys: 2, libs: ['session-record'] },
+  rotateRefreshToken: { file: 'rotate-refresh-token', libs: ['session-record', 'counter', 'revocations'] },
+  endSession: { file: 'end-session', keys: 3, libs: ['session-record', 'revocations'] },
+  endAllSessions: { file: 'end-all-sessions', keys: 3, libs: ['session-record', 'revocations'] },
   listSessions: { file: 'list-sessions', keys: 2, libs: ['session-record'] },
   findSession: { file: 'find-session', keys: 1, libs: ['session-record'] },
-  changePassword: { file: 'change-password', keys: 2, libs: ['session-record'] },
+  changePassword: { file: 'change-password', keys: 3, libs: ['session-record', 'revocations'] },
   confirmUsername: { file: 'confirm-username', keys: 1 },
   incrementCounter: { file: 'increment-counter', keys: 1, libs: ['counter'] },
   releaseCounterHit: { file: 'release-counter-hit', keys: 1 },
-  readCounter: { file: 'read-counter', keys: 1 }
+  readCounter: { file: 'read-counter', keys: 1 },
+  readRevocations: { file: 'read-revocations', keys: 1, libs: ['revocations'] },
+  publishRevocations: { file: 'publish-revocations', keys: 2, libs: ['revocations'] }
 } satisfies Record<string, ScriptSpec>
 type ScriptName = keyof typeof SCRIPT_SPECS
 const SCRIPTS: Record<ScriptName, ScriptSpec> = SCRIPT_SPECS

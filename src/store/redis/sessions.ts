@@ -2,6 +2,7 @@
 import { counterKey, sessionKey, sessionKeyPrefix, userKey } from '../redis-keys.js'
 import type { AuthStore, CounterState, SessionRecord } from '../types.js'
 import type { RedisContext } from './context.js'
+import type { RevocationSink } from './revocation-sink.js'
 
 export type SessionMethods = Pick<AuthStore,
   'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' | 'findSession'>
@@ -22,9 +23,12 @@ function sessionFrom (id: string, userId: string, fields: unknown[], at = 0): Se
   }
 }
 
-/** `incrementCounter` counts a rotation's counter first on Cluster, where no script reaches both slots. */
-export function sessionMethods (context: RedisContext, incrementCounter: AuthStore['incrementCounter']): SessionMethods {
-  const { isCluster, prefix, channel, scripts, call, deadline } = context
+/**
+ * `revocations` takes the revocations of the sessions these methods end; `incrementCounter` counts a
+ * rotation's counter first on Cluster, where no script reaches both slots.
+ */
+export function sessionMethods (context: RedisContext, revocations: RevocationSink, incrementCounter: AuthStore['incrementCounter']): SessionMethods {
+  const { isCluster, prefix, scripts, call, deadline } = context
   return {
     async createSession (input) {
       const { userId, sessionId, now } = input
@@ -42,7 +46,7 @@ export function sessionMethods (context: RedisContext, incrementCounter: AuthSto
         counted = await incrementCounter(counter.key, counter.windowMs, input.now)
         if (counted.count > counter.max) return { outcome: 'limited', counted }
       }
-      const keys = [sessionKey(prefix, userId, sessionId), userKey(prefix, userId)]
+      const keys = [sessionKey(prefix, userId, sessionId), userKey(prefix, userId), revocations.keyFor(userId)]
       const limit: Array<string | number> = []
       if (counter !== undefined && !isCluster) {
         keys.push(counterKey(prefix, counter.key))
@@ -50,7 +54,7 @@ export function sessionMethods (context: RedisContext, incrementCounter: AuthSto
       }
       const reply = await call(() => scripts.rotateRefreshToken(keys.length, ...keys,
         userId, sessionId, input.generation, rawBytes(input.presentedHash), rawBytes(input.successorHash), rawBytes(input.successorBox),
-        input.now, input.idleTtlMs, input.graceMs, channel, deadline(), ...limit)) as unknown[]
+        input.now, input.idleTtlMs, input.graceMs, ...revocations.args, deadline(), ...limit)) as unknown[]
       if (limit.length > 0) counted = { count: Number(reply[1]), resetAt: Number(reply[2]) }
       switch (reply[0]) {
         case 'rotated':
@@ -64,6 +68,7 @@ export function sessionMethods (context: RedisContext, incrementCounter: AuthSto
             counted
           }
         case 'reused':
+          await revocations.settle(userId, reply, 3)
           return { outcome: 'reused', counted }
         case 'limited':
           return { outcome: 'limited', counted: counted as CounterState }
@@ -73,15 +78,19 @@ export function sessionMethods (context: RedisContext, incrementCounter: AuthSto
     },
 
     async endSession (userId, sessionId, reason, now) {
-      const ended = await call(() => scripts.endSession(
-        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), userId, sessionId, reason, now, channel, deadline()))
-      return ended === 1
+      const reply = await call(() => scripts.endSession(
+        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), revocations.keyFor(userId),
+        userId, sessionId, reason, now, ...revocations.args, deadline())) as unknown[]
+      await revocations.settle(userId, reply, 1)
+      return reply[0] === 1
     },
 
     async endAllSessions (userId, now) {
-      const ended = await call(() => scripts.endAllSessions(
-        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), userId, now, channel, deadline()))
-      return Number(ended)
+      const reply = await call(() => scripts.endAllSessions(
+        userKey(prefix, userId), sessionKeyPrefix(prefix, userId), revocations.keyFor(userId),
+        userId, now, ...revocations.args, deadline())) as unknown[]
+      await revocations.settle(userId, reply, 1)
+      return Number(reply[0])
     },
 
     async listSessions (userId, now) {

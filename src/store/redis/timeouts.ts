@@ -10,11 +10,8 @@ export interface BoundedCalls {
   deadline: () => number
 }
 
-/**
- * Bounds calls by `timeoutMs`. `waitFirst` returns a promise every call waits for before its own
- * operation, within the same timeout (a subscription under way), or undefined when there is none.
- */
-export function boundedCalls (timeoutMs: number, waitFirst: () => Promise<void> | undefined): BoundedCalls {
+/** Bounds calls by `timeoutMs`. */
+export function boundedCalls (timeoutMs: number): BoundedCalls {
   // The rest of the budget leaves time for the reply to come back: a script that starts after the
   // deadline answers ROTOR_STALE instead of spending a token whose caller already got a 503.
   const deadlineBudgetMs = Math.round(timeoutMs * 0.75)
@@ -25,8 +22,6 @@ export function boundedCalls (timeoutMs: number, waitFirst: () => Promise<void> 
       timer = setTimeout(() => { reject(new Error(`no answer from Redis within ${timeoutMs} ms`)) }, timeoutMs)
     })
     try {
-      const first = waitFirst()
-      if (first !== undefined) await Promise.race([first, timeout])
       return await Promise.race([operation(), timeout])
     } catch (error) {
       throw toStoreError(error)

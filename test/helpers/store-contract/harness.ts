@@ -1,11 +1,9 @@
 // Shared pieces of the store contract suite (test/store/contract.ts): the harness a store's test
-// file provides, random ids, session fixtures and an event recorder that works for synchronous
-// (memory) and pub/sub (Redis) delivery alike.
+// file provides, random ids and session fixtures.
 import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 import type {
-  AuthStore, CreateSessionInput, RotateRefreshTokenInput, SessionEndedEvent, SessionRecord, UserRecord
+  AuthStore, CreateSessionInput, RotateRefreshTokenInput, SessionRecord, UserRecord
 } from '../../../src/store/types.js'
 
 /** What a store's test file hands the contract, one per subtest. */
@@ -20,6 +18,8 @@ export interface StoreHarness {
   wait (ms: number): Promise<void>
   /** The session ids in the user's index as stored, read without pruning; [] when it has gone. */
   indexedSessionIds (userId: string): Promise<string[]>
+  /** The ACCESS_TOKEN_TTL (seconds) the store was given: revocations stay in force that long plus 5 s. */
+  accessTokenTtl: number
   /** Closes what the factory opened. Runs after the subtest; store-only checks may go here too. */
   teardown (): Promise<void>
 }
@@ -102,52 +102,3 @@ export async function rotate (t: Test, h: StoreHarness, held: HeldSession, input
   return { ...held, generation: result.generation, hash: request.successorHash, record: result.session }
 }
 
-/**
- * Records session-ended events. Delivery may be asynchronous (Redis pub/sub), so tests wait for
- * what they expect, and prove that nothing else was published by waiting for a later marker event.
- * Other suites may share the channel: query by user or session id.
- */
-export class EventLog {
-  readonly events: SessionEndedEvent[] = []
-  private readonly markers = new Set<string>()
-  readonly unsubscribe: () => void
-
-  private constructor (private readonly h: StoreHarness) {
-    this.unsubscribe = h.store.onSessionEnded((event) => { this.events.push(event) })
-  }
-
-  /** Subscribes, then waits for a marker event, so the subscription is surely live. */
-  static async start (h: StoreHarness): Promise<EventLog> {
-    const log = new EventLog(h)
-    await log.marker()
-    return log
-  }
-
-  /**
-   * Ends a throwaway session and waits for its event: every event published before it from the same
-   * node has arrived. Pass the user under test: on Redis Cluster, events from different masters may
-   * arrive out of order, and the user's hash tag keeps the marker on that user's node.
-   */
-  async marker (userId?: string): Promise<void> {
-    const held = await openSession(this.h, userId === undefined ? {} : { userId })
-    this.markers.add(held.sessionId)
-    await this.h.store.endSession(held.userId, held.sessionId, 'logout', this.h.now())
-    await this.waitFor((e) => e.sessionId === held.sessionId)
-  }
-
-  async waitFor (match: (event: SessionEndedEvent) => boolean, count = 1, timeoutMs = 3000): Promise<SessionEndedEvent[]> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const found = this.events.filter(match)
-      if (found.length >= count) return found
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} session-ended event(s)`)
-      await sleep(5)
-    }
-  }
-
-  forUser (userId: string): SessionEndedEvent[] {
-    return this.events.filter((e) => e.userId === userId && !this.markers.has(e.sessionId))
-  }
-}
-
-export const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)

@@ -69,14 +69,13 @@ local function liveIndexedSessionIds (accountKey, sessionKeyPrefix, now)
   return live
 end
 
--- Ends a session that is live by the caller's clock: deletes its key and index field and publishes
--- its session-ended event. Returns 1 when it was live; otherwise changes nothing and returns 0 (a
--- stale index field is left to the next walk of the index, liveIndexedSessionIds).
-local function endSession (accountKey, sessionKey, userId, sessionId, reason, now, channel)
+-- Ends a session that is live by the caller's clock: deletes its key and index field. Returns 1 when
+-- it was live (the caller records its revocation, lib/revocations.lua); otherwise changes nothing
+-- and returns 0 (a stale index field is left to the next walk of the index, liveIndexedSessionIds).
+local function endSession (accountKey, sessionKey, sessionId, now)
   -- PEXPIRETIME is -2 for a missing key; a session past its expiry by the caller's clock has ended.
   if redis.call('PEXPIRETIME', sessionKey) <= now then return 0 end
   redis.call('DEL', sessionKey)
   redis.call('HDEL', accountKey, indexField(sessionId))
-  redis.call('PUBLISH', channel, cjson.encode({ userId = userId, sessionId = sessionId, reason = reason }))
   return 1
 end

@@ -1,9 +1,10 @@
 // One error handler for the whole server: below 500 the contract's body `{statusCode, code, error,
 // message}`; from 500 a generic body, with the real error and its cause in the log only.
 import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { BadRequestError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { BadRequestError, HeadersTooLargeError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 
 declare module 'fastify' {
@@ -52,6 +53,41 @@ const INTERNAL_ERROR = new InternalError()
 
 function internalErrorBody (): ErrorBody {
   return errorBody(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message)
+}
+
+/** What Node's HTTP parser reports with a refused request (`clientError`). */
+interface ClientError extends Error {
+  code?: string
+  reason?: string
+  bytesParsed?: number
+}
+
+const CLIENT_ERROR_ANSWERS: Record<string, { statusCode: number, code: string, message: string }> = {
+  HPE_HEADER_OVERFLOW: { statusCode: 431, code: new HeadersTooLargeError().code, message: new HeadersTooLargeError().message }
+}
+const MALFORMED_ANSWER = { statusCode: 400, code: new BadRequestError('').code, message: 'The request is not valid HTTP/1.1: fix the request line, headers or body framing' }
+
+/**
+ * Fastify's `clientErrorHandler`: answers a request Node's HTTP parser refused, where no request
+ * object, hook or error handler exists. Node passes the refused bytes along as `error.rawPacket`,
+ * headers and body included (an Authorization header, a cookie, a password); Fastify's own handler
+ * logs the whole error, so those bytes would reach the log at trace. This one logs only what the
+ * parser says went wrong, and answers in the contract's shape with the security headers.
+ */
+export function clientErrorHandler (this: FastifyInstance, error: ClientError, socket: Duplex): void {
+  // A reset connection is already gone: nothing to answer, nothing worth a line.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const answer = CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? MALFORMED_ANSWER
+  this.log.trace({ clientError: { code: error.code, reason: error.reason, bytesParsed: error.bytesParsed } }, 'client error: request refused by the HTTP parser')
+  // A response already begun on this connection (a pipelined request) cannot be followed by another.
+  const responseStarted = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+  if (socket.writable && !responseStarted) {
+    const body = JSON.stringify(errorBody(answer.statusCode, answer.code, answer.message))
+    const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    socket.write(`HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode] ?? 'Error'}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
 }
 
 // RFC 6750 §3.1: no error attribute when the request carried no token at all.

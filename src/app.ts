@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
 import { fastifyLogging } from './logger.js'
-import errorsPlugin, { frameworkErrorHandler } from '../plugins/errors.js'
+import errorsPlugin, { clientErrorHandler, frameworkErrorHandler } from '../plugins/errors.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
@@ -56,7 +56,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     // The contract forbids type coercion ("12345678" is a string, 12345678 is not a password).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 128 },
-    frameworkErrors: frameworkErrorHandler
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler
   }
   const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>()
   // Before any plugin is registered, so every encapsulated instance inherits it.

@@ -9,6 +9,12 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  // Node's HTTP parser hands the bytes of a request it refuses to the error (headers and body).
+  'err.rawPacket',
+  'clientError.rawPacket',
+  // ioredis attaches a failed command's arguments to its error: password hashes, usernames, IPs.
+  'err.command.args',
+  'err.cause.command.args',
   'headers.authorization',
   'headers.cookie',
   'body.password',

@@ -52,9 +52,14 @@ function requirePassword (raw: string, field = 'password'): string {
  * both end in the same InvalidCredentialsError (docs/http-api.md, AUTH_INVALID_CREDENTIALS).
  */
 async function checkPassword (user: UserRecord | null, password: string): Promise<UserRecord> {
-  const matches = await verifyPassword(user?.passwordHash ?? await dummyPasswordHash(), password)
-  if (user === null || !matches) throw new InvalidCredentialsError()
+  if (user === null) return await refuseUnknownUser(password)
+  if (!await verifyPassword(user.passwordHash, password)) throw new InvalidCredentialsError()
   return user
+}
+
+async function refuseUnknownUser (password: string): Promise<never> {
+  await verifyPassword(await dummyPasswordHash(), password)
+  throw new InvalidCredentialsError()
 }
 
 async function releaseQuietly (deps: LoginThrottleDeps, attempt: ReservedAttempt): Promise<void> {
@@ -126,18 +131,33 @@ export async function logIn (
 
 /**
  * Replaces the password of `userId` after checking `currentPassword`, and ends every session of the
- * user but `keepSessionId`. Returns how many sessions ended.
+ * user but `keepSessionId`. Returns how many sessions ended. A wrong `currentPassword` counts toward
+ * the username's LOGIN_MAX_FAILURES like a failed login (reserved before the check, the same
+ * counter), so an access token is no licence to guess the password; past it, RateLimitedError.
  */
 export async function changePassword (
-  deps: AccountDeps,
+  deps: AccountDeps & LoginThrottleDeps,
   change: { userId: string, keepSessionId: string, currentPassword: string, newPassword: string }
 ): Promise<number> {
   const current = requirePassword(change.currentPassword, 'currentPassword')
   const next = requirePassword(change.newPassword, 'newPassword')
-  const user = await checkPassword(await deps.store.findUserById(change.userId), current)
-  const ended = await deps.store.changePassword({
-    userId: user.id, previousPasswordHash: user.passwordHash, passwordHash: await hashPassword(next), keepSessionId: change.keepSessionId, now: deps.now()
-  })
+  const found = await deps.store.findUserById(change.userId)
+  // An account deleted under a live token: no name to count under, and the same answer as a wrong password.
+  if (found === null) return await refuseUnknownUser(current)
+  const attempt = await reserveLoginAttempt(deps, found.username)
+  let user: UserRecord
+  try {
+    user = await checkPassword(found, current)
+  } catch (error) {
+    if (!(error instanceof InvalidCredentialsError)) await releaseQuietly(deps, attempt)
+    throw error
+  }
+  const [ended] = await Promise.all([
+    hashPassword(next).then(async (passwordHash) => await deps.store.changePassword({
+      userId: user.id, previousPasswordHash: user.passwordHash, passwordHash, keepSessionId: change.keepSessionId, now: deps.now()
+    })),
+    releaseQuietly(deps, attempt)
+  ])
   // The hash changed meanwhile (a racing change won): this one no longer knows the password.
   if (ended < 0) throw new InvalidCredentialsError()
   return ended

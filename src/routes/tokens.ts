@@ -1,7 +1,7 @@
 // Refresh and logout: the two routes that take a refresh token (cookie or body).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { RefreshMissingError, RefreshReusedError } from '../errors.js'
+import { RefreshInvalidError, RefreshMissingError, RefreshReusedError } from '../errors.js'
 import { DEFAULT_SCOPE, endSession, endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
 import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/common.js'
 
@@ -29,7 +29,10 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const { userId, sessionId, counted } = error as RotationError
       if (counted !== undefined) perIpLimit.settle(request, reply, counted)
       if (error instanceof RefreshReusedError) request.log.warn({ event: 'refresh-reuse-detected', userId, sessionId }, 'refresh token reuse: session ended')
-      if (presented.via === 'cookie') reply.clearRefreshCookie()
+      // Only a token the store says is dead clears the cookie: a 503 or a 429 spent nothing, and a
+      // browser whose cookie went with it would be logged out by an outage.
+      const dead = error instanceof RefreshInvalidError || error instanceof RefreshReusedError
+      if (dead && presented.via === 'cookie') reply.clearRefreshCookie()
       throw error
     }
     if (issued.counted !== undefined) perIpLimit.settle(request, reply, issued.counted)

@@ -1,0 +1,52 @@
+// Rotor's public keys, from its JWKS, through jose's remote key set: fetched on first use, again
+// when a token names an unknown kid (at most once per cooldown, so forged kids cannot make the
+// gateway hammer Rotor), and at once when the feed says the keys changed (`event: keys`).
+import { KeyObject, type webcrypto } from 'node:crypto'
+import { createRemoteJWKSet, type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose'
+
+export interface RotorKeySetOptions {
+  /** The JWKS URL, `<Rotor>/.well-known/jwks.json`. */
+  jwksUrl: URL
+  /** Least time between two fetches caused by unknown kids (ms, default 30 s). A `keys` event fetches regardless. */
+  cooldownMs?: number
+  /** A JWKS older than this is fetched again before use (ms, default 10 min). */
+  cacheMaxAgeMs?: number
+  /** Time allowed for one JWKS fetch (ms, default 5 s). */
+  timeoutMs?: number
+}
+
+export interface RotorKeySet {
+  /** jose's key resolver, for jwtVerify. */
+  getKey (header?: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<CryptoKey>
+  /** The PEM (SPKI) of the key for a header's kid and alg, for verifiers that take PEM (fast-jwt). */
+  publicKeyPem (header: { kid?: string, alg?: string }): Promise<string>
+  /** Fetches the JWKS now, even when a fetch is already under way (it may predate the change). */
+  refetch (): Promise<void>
+}
+
+export function createRotorKeySet (options: RotorKeySetOptions): RotorKeySet {
+  const remote = createRemoteJWKSet(options.jwksUrl, {
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+    timeoutDuration: options.timeoutMs ?? 5_000
+  })
+  // One PEM string per key: @fastify/jwt keeps one fast-jwt verifier per distinct key string.
+  const pems = new WeakMap<CryptoKey, string>()
+
+  return {
+    getKey: async (header, token) => await remote(header, token),
+    async publicKeyPem (header) {
+      const key = await remote({ alg: header.alg, kid: header.kid })
+      let pem = pems.get(key)
+      if (pem === undefined) {
+        pem = KeyObject.from(key as webcrypto.CryptoKey).export({ type: 'spki', format: 'pem' }).toString()
+        pems.set(key, pem)
+      }
+      return pem
+    },
+    async refetch () {
+      if (remote.reloading) await remote.reload().catch(() => {})
+      await remote.reload()
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Staleness: before the first ready, and once disconnected for staleAfterMs, the set may be missing
+// revocations. `onStale: 'reject'` then refuses sessions not known to be revoked; `accept` (the
+// default) lets them through. A session known to be revoked is refused either way.
+import t from 'tap'
+import { once } from 'node:events'
+import { RevocationFeed, type StalePolicy } from '../../../clients/gateway/index.js'
+import { startFakeFeedServer } from '../../helpers/fake-feed-server.js'
+
+const until = Math.floor(Date.now() / 1000) + 900
+const STALE_AFTER_MS = 400
+
+for (const onStale of ['accept', 'reject', undefined] as Array<StalePolicy | undefined>) {
+  t.test(`onStale: ${onStale ?? 'default (accept)'}`, async (t) => {
+    const server = await startFakeFeedServer(t)
+    const feed = new RevocationFeed({ url: server.url, token: 'feed-token-feed-token-feed-token-0004', onStale, staleAfterMs: STALE_AFTER_MS, reconnectInitialMs: 20, reconnectMaxMs: 50 })
+    t.teardown(async () => { await feed.close() })
+    const whileStale = onStale === 'reject' ? 'stale' : 'valid'
+    t.equal(feed.onStale, onStale ?? 'accept')
+
+    const first = await server.connection(0)
+    t.ok(feed.stale, 'stale until the first ready')
+    t.equal(feed.verdict('live-session'), whileStale)
+    first.open()
+    first.revoked({ id: '1', sid: 'ended', until })
+    first.event('ready')
+    await feed.ready
+    t.notOk(feed.stale)
+    t.equal(feed.verdict('live-session'), 'valid')
+    t.equal(feed.verdict('ended'), 'revoked')
+
+    // Rotor unreachable: every further connection is refused.
+    let refusing = true
+    const refuse = async (): Promise<void> => {
+      for (let i = 1; refusing; i++) {
+        const connection = await server.connection(i, 60_000).catch(() => null)
+        if (refusing) connection?.response.writeHead(503).end()
+      }
+    }
+    const refusals = refuse()
+    const disconnectedAt = Date.now()
+    first.destroy()
+    await once(feed, 'disconnected')
+    t.notOk(feed.stale, 'a short break is not staleness')
+    t.equal(feed.verdict('live-session'), 'valid')
+    await once(feed, 'stale')
+    t.ok(Date.now() - disconnectedAt >= STALE_AFTER_MS - 5, 'stale only after staleAfterMs')
+    t.ok(feed.stale)
+    t.equal(feed.verdict('live-session'), whileStale)
+    t.equal(feed.verdict('ended'), 'revoked', 'a known revocation is refused whatever the policy')
+
+    refusing = false
+    const count = server.connections.length
+    const back = await server.connection(count)
+    back.open()
+    back.event('ready')
+    await once(feed, 'ready')
+    t.notOk(feed.stale, 'fresh again once caught up')
+    t.equal(feed.verdict('live-session'), 'valid')
+    await feed.close()
+    await refusals
+  })
+}

@@ -1,11 +1,11 @@
 // memory (Redis bytes per session over 100,000 sessions) and scale (refresh rate with 1,000 and with
 // 1,000,000 live sessions in Redis). Bulk sessions are written through the store API
 // (createRedisStore, the server's own scripts) rather than by logging in, which would cost an argon2
-// verification each; past the memory scenario's sessions, the large side is filled with copies of
-// them (see copySessions).
+// verification each; their accounts, and past the memory scenario's sessions the large side's
+// copies of them, are written by the store's seeding entry point (src/store/redis-seeding.ts).
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { sessionIndexField, sessionKey, userKey } from '../../src/store/redis-keys.js'
+import { createRedisSeeder, type RedisSeeder, type SeededSession } from '../../src/store/redis-seeding.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
 import { startRedis, type NodeChild } from '../lib/children.js'
@@ -25,11 +25,8 @@ const GRACE_MS = 10_000
 /** A current desktop Chrome user agent: what most sessions carry. */
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const BATCH = 1_000
-const COPY_BATCH = 2_000
 /** How many store-written sessions the copies are made from. */
 const TEMPLATES = 1_000
-
-interface SessionIds { userId: string, sessionId: string }
 
 function id (): string { return randomBytes(16).toString('base64url') }
 
@@ -37,17 +34,11 @@ function id (): string { return randomBytes(16).toString('base64url') }
 const PASSWORD_HASH = `$argon2id$v=19$m=19456,t=2,p=1$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`
 
 /**
- * Writes the accounts of `userIds` as createUser writes them (the account hash; not the username
- * claims, which no session touches), so sessions are measured on top of the accounts they belong to.
+ * Writes the accounts of `userIds` (not the username claims, which no session touches), so sessions
+ * are measured on top of the accounts they belong to.
  */
-async function createAccounts (redis: Redis, userIds: string[]): Promise<void> {
-  for (let done = 0; done < userIds.length; done += BATCH) {
-    const pipeline = redis.pipeline()
-    for (const userId of userIds.slice(done, done + BATCH)) {
-      pipeline.hset(userKey(REDIS_PREFIX, userId), 'username', `bench-${userId.toLowerCase()}`, 'passwordHash', PASSWORD_HASH, 'createdAt', Date.now())
-    }
-    await pipeline.exec()
-  }
+async function createAccounts (seeder: RedisSeeder, userIds: string[]): Promise<void> {
+  await seeder.writeAccounts(userIds.map((userId) => ({ id: userId, username: `bench-${userId.toLowerCase()}`, passwordHash: PASSWORD_HASH, createdAt: Date.now() })))
 }
 
 /**
@@ -56,8 +47,8 @@ async function createAccounts (redis: Redis, userIds: string[]): Promise<void> {
  * it holds what a session in use holds (previous hash, grace successor box). Returns the first
  * sessions' ids.
  */
-async function createSessions (store: AuthStore, userIds: string[], label: string): Promise<SessionIds[]> {
-  const kept: SessionIds[] = []
+async function createSessions (store: AuthStore, userIds: string[], label: string): Promise<SeededSession[]> {
+  const kept: SeededSession[] = []
   const count = userIds.length
   for (let done = 0; done < count; done += BATCH) {
     const size = Math.min(BATCH, count - done)
@@ -87,43 +78,6 @@ async function createSessions (store: AuthStore, userIds: string[], label: strin
   return kept
 }
 
-// One call copies a batch: KEYS are (session key, account key) pairs, ARGV[1] the expiry (ms epoch),
-// ARGV[2] the DUMP of a store-written session, ARGV[3..] the new sessions' index fields. Looping
-// inside Redis is twice as fast as a pipeline of the same commands.
-const COPY_SCRIPT = `
-local expiresAt, dump = ARGV[1], ARGV[2]
-for i = 1, #KEYS / 2 do
-  redis.call('RESTORE', KEYS[2 * i - 1], expiresAt, dump, 'ABSTTL')
-  redis.call('HSET', KEYS[2 * i], ARGV[2 + i], '')
-end
-return #KEYS / 2`
-
-/**
- * Adds `count` sessions to Redis as copies of store-written ones: each session record is a RESTORE
- * of a template's DUMP (same bytes, same size) under a fresh user and session id, with its own index
- * entry and the same TTL. Returns one copy's ids.
- */
-async function copySessions (redis: Redis, templates: SessionIds[], count: number): Promise<SessionIds | null> {
-  const dumps = await Promise.all(templates.map(async ({ userId, sessionId }) => await redis.dumpBuffer(sessionKey(REDIS_PREFIX, userId, sessionId))))
-  let sample: SessionIds | null = null
-  for (let done = 0, batch = 0; done < count; done += COPY_BATCH, batch++) {
-    const size = Math.min(COPY_BATCH, count - done)
-    const keys: string[] = []
-    const sessionIds: string[] = []
-    for (let i = 0; i < size; i++) {
-      const userId = id()
-      const sessionId = id()
-      sample ??= { userId, sessionId }
-      keys.push(sessionKey(REDIS_PREFIX, userId, sessionId), userKey(REDIS_PREFIX, userId))
-      sessionIds.push(sessionIndexField(sessionId))
-    }
-    const copied = await redis.eval(COPY_SCRIPT, keys.length, ...keys, Date.now() + IDLE_TTL_MS, dumps[batch % dumps.length] as Buffer, ...sessionIds)
-    if (copied !== size) throw new Error(`copying sessions: ${String(copied)} of ${size}`)
-    if (batch % 25 === 0) detail(`copies: ${(done + size).toLocaleString('en-US')}`)
-  }
-  return sample
-}
-
 interface Side {
   server: NodeChild
   redisUrl: string
@@ -150,20 +104,19 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
   ])
   const largeRedis = new Redis(large.redisUrl)
   const largeStore = createRedisStore({ url: large.redisUrl, prefix: REDIS_PREFIX, commandTimeoutMs: 30_000 })
+  const largeSeeder = createRedisSeeder({ url: large.redisUrl, prefix: REDIS_PREFIX })
   try {
     const written = options.scenarios.has('memory') ? options.memorySessions : TEMPLATES
     step(`memory: writing ${written.toLocaleString('en-US')} sessions through the store`)
     const userIds = Array.from({ length: written }, id)
-    await createAccounts(largeRedis, userIds)
+    await createAccounts(largeSeeder, userIds)
     const memoryBefore = await usedMemory(largeRedis)
     const keysBefore = await keyCount(largeRedis)
     const templates = await createSessions(largeStore, userIds, 'store')
     if (options.scenarios.has('memory')) {
       const bytes = (await usedMemory(largeRedis) - memoryBefore) / written
       const keysPer = (await keyCount(largeRedis) - keysBefore) / written
-      const sample = templates[0] as SessionIds
-      const sessionBytes = await largeRedis.memory('USAGE', sessionKey(REDIS_PREFIX, sample.userId, sample.sessionId))
-      const accountBytes = await largeRedis.memory('USAGE', userKey(REDIS_PREFIX, sample.userId))
+      const footprint = await largeSeeder.footprint(templates[0] as SeededSession)
       addRow({
         scenario: 'memory',
         alg: '—',
@@ -177,7 +130,7 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
           `used_memory delta / ${written.toLocaleString('en-US')} sessions, ${keysPer.toFixed(2)} keys each; ` +
           `created through the store API (createSession + one rotation each, ${USER_AGENT.length}-byte user agent) on top of existing accounts, not by logging in; ` +
           'one session per user, so each adds a whole index entry to its account: the costliest case',
-          `MEMORY USAGE of one such session record: ${String(sessionBytes)} B; of its account hash with the index entry: ${String(accountBytes)} B ` +
+          `MEMORY USAGE of one such session record: ${footprint.session} B; of its account hash with the index entry: ${footprint.account} B ` +
           '(the delta also holds the keyspace\'s own tables: dict entries and the expires dict)'
         ]
       })
@@ -191,7 +144,9 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
       await smallStore.close()
     }
     const copies = Math.max(0, options.scaleLarge - options.refreshSessions - written)
-    const sample = await copySessions(largeRedis, templates, copies)
+    const sample = await largeSeeder.copySessions(templates, copies, Date.now() + IDLE_TTL_MS, (copied) => {
+      if (copied % 50_000 === 0 || copied === copies) detail(`copies: ${copied.toLocaleString('en-US')}`)
+    })
     // A copy must read back as a live session through the store, or the fill is not what it claims.
     if (sample !== null && await largeStore.findSession(sample.userId, sample.sessionId, Date.now()) === null) {
       throw new Error('a copied session does not read back through the store')
@@ -222,6 +177,7 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
     })
   } finally {
     await largeStore.close()
+    await largeSeeder.close()
     largeRedis.disconnect()
   }
 }

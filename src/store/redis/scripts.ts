@@ -33,7 +33,8 @@ export type RedisScripts = Record<ScriptName, ScriptCall>
 // Next to this folder when run from src/; the compiled dist/src/store/redis/ reads them from src/.
 const LUA_DIRS = [new URL('../lua/', import.meta.url), new URL('../../../../src/store/lua/', import.meta.url)]
 
-function readLua (file: string): string {
+/** The text of lua/<file>.lua (a script outside SCRIPT_SPECS is defined by whoever runs it). */
+export function readLua (file: string): string {
   for (const dir of LUA_DIRS) {
     try {
       return readFileSync(new URL(`${file}.lua`, dir), 'utf8')

@@ -1,4 +1,5 @@
-// Every Redis key the store uses, built in one place (layout: ../../notes/STORE-SPEC.md).
+// Every Redis key the store uses, built in one place (how a session and the user's index are laid
+// out: lua/lib/session-record.lua).
 // A user's keys share the Cluster hash tag `{userId}`, so each script touching one user runs on
 // one slot; the username claim and counters are single-key operations on slots of their own.
 import { createHash } from 'node:crypto'

@@ -1,7 +1,7 @@
-// Bulk writes for capacity measurements (bench/scenarios/scale.ts): millions of sessions in the
-// minute a login-driven fill would need for a few thousand (each login costs an argon2
-// verification). Everything written has the store's own layout, so the store reads it back as its
-// own; the key layout itself stays private to src/store/. Standalone Redis only.
+// Bulk writes for capacity measurements (bench/scenarios/scale.ts): sessions by the million, each
+// without the login (an argon2 verification) that would otherwise create it. Everything written has
+// the store's own layout, so the store reads it back as its own; the key layout itself stays
+// private to src/store/. Standalone Redis only.
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { sessionIndexField, sessionKey, userKey } from './redis-keys.js'

@@ -1,4 +1,4 @@
-// THE store contract (../../notes/STORE-SPEC.md, src/store/types.ts): every AuthStore must pass it.
+// THE store contract (the AuthStore interface, src/store/types.ts): every AuthStore must pass it.
 // A store's test file calls storeContract with a factory giving each subtest a fresh harness
 // (its own clock for the memory store; a connection to the test's own redis-server for Redis).
 // Store-specific checks (Redis TTLs on every key, keyspace scans, round trips) stay in those files.

@@ -1,8 +1,8 @@
 --[[
   Seeding for capacity measurements (src/store/redis-seeding.ts), never run by the store: adds
   sessions as byte-for-byte copies of one session the store wrote, each under ids of its own with
-  its own index field. Looping inside Redis writes them about twice as fast as a pipeline of the
-  same commands. Its keys belong to many users, so it runs on standalone Redis only.
+  its own index field. It loops inside Redis, so a batch of thousands of sessions is one command
+  rather than thousands. Its keys belong to many users, so it runs on standalone Redis only.
 
   Input:
     KEYS[2i-1] session          <p>{userId}:s:<sessionId> of the i-th copy

@@ -2,12 +2,12 @@
   Creates a session holding the hash of its first refresh token (generation 1), adds it to the
   user's index, and now and then drops index fields of sessions that have ended
   (lib/session-record.lua): when the account hash holds a power of two fields (4, 8, 16, ...). A
-  walk reads every index field, and walking on every login made a user with thousands of live
-  sessions pay thousands of reads per login. Now, while no session ends, a walk of n fields comes
-  once per n/2 logins; at worst (sessions ending exactly as fast as new ones start, right at a power
-  of two) every login walks, as every login did before (issue 6). The hash's size is all the state
-  this needs: a field recording when to walk next cost 120 bytes per account in the memory
-  scenario (the account hash is a hashtable, its password hash being longer than a listpack value).
+  walk reads every index field, so walking on every login would make a user with thousands of live
+  sessions pay thousands of reads per login. While no session ends, a walk of n fields comes once
+  per n/2 logins; at worst (sessions ending exactly as fast as new ones start, right at a power of
+  two) every login walks. The hash's size is all the state this needs: the account hash is a
+  hashtable (its password hash is longer than a listpack value), where a field recording when to
+  walk next would add to the memory of every account.
 
   Input:
     KEYS[1] session             <p>{userId}:s:<sessionId>

@@ -1,8 +1,7 @@
 --[[
   Spends a refresh token: rotation, grace replay or reuse detection, as one atomic step. When a
   counter key is given, first counts the request against the caller's per-IP limit, in the same
-  step, so a refresh is one round trip limit included (issue 6); over the limit nothing else
-  happens.
+  step, so a refresh is one round trip limit included; over the limit nothing else happens.
 
   Input:
     KEYS[1] session        <p>{userId}:s:<sessionId> (lib/session-record.lua)

@@ -15,7 +15,7 @@ export type AccountMethods = Pick<AuthStore, 'createUser' | 'findUserByUsername'
 /** `revocations` takes the revocations of the sessions a password change ends. */
 export function accountMethods ({ client, prefix, scripts, call, deadline }: RedisContext, revocations: RevocationSink): AccountMethods {
   async function findUserById (userId: string): Promise<UserRecord | null> {
-    // Named fields only: the same hash holds one index field per session (lua/lib/session-record.lua).
+    // Named fields only: the same hash holds one index field per session (src/store/lua/lib/session-record.lua).
     const [username, passwordHash, createdAt] = await call(() => client.hmget(userKey(prefix, userId), 'username', 'passwordHash', 'createdAt'))
     if (username === null || username === undefined || passwordHash === null || passwordHash === undefined) return null
     return { id: userId, username, passwordHash, createdAt: Number(createdAt) }

@@ -7,7 +7,7 @@ import type { RevocationSink } from './revocation-sink.js'
 export type SessionMethods = Pick<AuthStore,
   'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' | 'findSession'>
 
-/** Session records keep hashes and boxes as raw bytes (lua/lib/session-record.lua). */
+/** Session records keep hashes and boxes as raw bytes (src/store/lua/lib/session-record.lua). */
 const rawBytes = (base64url: string): Buffer => Buffer.from(base64url, 'base64url')
 
 /** A session from the five fields a script returns from `at` on (createdAt … userAgent). */

@@ -1,4 +1,4 @@
-// Contract: refresh-token rotation (STORE-SPEC.md "rotateRefreshToken", decision order 1..5):
+// Contract: refresh-token rotation (RotateRefreshTokenResult in src/store/types.ts):
 // rotated, grace replay, reuse detection, forged tokens, and concurrency.
 import type { Test } from 'tap'
 import type { ContractCase, HeldSession, StoreHarness } from './harness.js'

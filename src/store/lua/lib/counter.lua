@@ -1,5 +1,5 @@
 --[[
-  Library prepended to the scripts that count hits (src/store/redis-store.ts, SCRIPTS).
+  Library prepended to the scripts that count hits (SCRIPT_SPECS in src/store/redis/scripts.ts).
 
   A fixed-window counter: one string key <p>ctr:<key>, INCR-ed, whose window starts at its first
   hit and ends at the caller's now + windowMs (PEXPIREAT), so resetAt does not drift by the time

@@ -1,5 +1,5 @@
 --[[
-  Library prepended to the scripts that read or write sessions (src/store/redis-store.ts, SCRIPTS).
+  Library prepended to the scripts that read or write sessions (SCRIPT_SPECS in src/store/redis/scripts.ts).
 
   A session is one string key, <p>{userId}:s:<sessionId>, expiring (PXAT) when the session ends,
   packed with Redis's struct library, little-endian:
@@ -10,8 +10,9 @@
     c16 hash of the token the latest rotation spent  (zeros before the first rotation)
     c32 successorBox of the latest rotation          (zeros before the first rotation)
     H ip length, ip; H userAgent length, userAgent
-  One packed string instead of a hash of named fields: 214 bytes with a 111-byte user agent, about
-  half the memory of the listpack hash it replaced (issue 6: at most 512 bytes a session).
+  One packed string, not a hash of named fields: it holds the values without field names or
+  per-field encoding, which makes a session about half the size (214 bytes with a 111-byte user
+  agent), and sessions are most of what Redis holds.
 
   The user's index is a field s:<sessionId> of the account hash <p>{userId}:user, which every user
   has anyway: a field costs a fraction of a key of its own. The session key is the truth; an index

@@ -95,11 +95,14 @@ export function revocationOutbox (context: RedisContext, options: OutboxOptions)
     }
   }
 
+  let sweeping = false
   const sweepTimer = setInterval(() => {
+    if (sweeping) return
+    sweeping = true
     // One server sweeps per interval: whoever takes the lease.
     track(call(() => client.set(leaseKey, randomBytes(8).toString('hex'), 'PX', sweepIntervalMs, 'NX')).then(async (taken) => {
       if (taken === 'OK') await sweep()
-    }))
+    }).finally(() => { sweeping = false }))
   }, sweepIntervalMs)
   sweepTimer.unref()
 

@@ -4,8 +4,9 @@
 // (`name:` key) and account (`{userId}:user`) sit in different slots on purpose.
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { Cluster } from 'ioredis'
-import { sessionKey, userKey, usernameKey } from '../../src/store/redis-keys.js'
+import { Cluster, Redis } from 'ioredis'
+import { revocationFeedKey, revocationOutboxKey, sessionKey, userKey, usernameKey } from '../../src/store/redis-keys.js'
+import { SLOT_COUNT, keySlot } from '../../src/store/redis/key-slot.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { Revocation, UserRecord } from '../../src/store/types.js'
 import { startRedisCluster } from '../helpers/redis-cluster.js'
@@ -71,6 +72,25 @@ t.test('every user keeps its keys in one slot, and users spread over slots and m
   t.ok(slots.size >= USERS / 2, `${USERS} users in ${slots.size} different slots`)
   t.equal(masters.size, 3, 'served by all three masters')
   t.comment(`${USERS} users, ${USERS * SESSIONS_PER_USER} sessions over ${slots.size} slots on ${masters.size} masters`)
+})
+
+t.test("the store's slot function is Redis's: every slot's revocation outbox lies in that slot", async (t) => {
+  const prefix = 'auth:'
+  const node = new Redis(anyNode, '127.0.0.1')
+  t.teardown(() => { node.disconnect() })
+  const keys = new Map<string, number>()
+  for (let slot = 0; slot < SLOT_COUNT; slot++) keys.set(revocationOutboxKey(prefix, slot), slot)
+  for (let i = 0; i < 200; i++) {
+    const key = userKey(prefix, id())
+    keys.set(key, keySlot(key))
+  }
+  keys.set(revocationFeedKey(prefix), keySlot(revocationFeedKey(prefix)))
+  const pipeline = node.pipeline()
+  for (const key of keys.keys()) pipeline.cluster('KEYSLOT', key)
+  const replies = await pipeline.exec() ?? []
+  const wrong = [...keys].filter(([_key, slot], i) => Number(replies[i]?.[1]) !== slot).map(([key]) => key)
+  t.equal(replies.length, keys.size)
+  t.same(wrong, [])
 })
 
 t.test('endAllSessions ends every session of each user, and only theirs, on every master', async (t) => {

@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import cookie from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../src/config.js'
-import { CsrfError } from '../src/errors.js'
+import { BadRequestError, CsrfError } from '../src/errors.js'
 
 export type TokenTransport = 'cookie' | 'body'
 
@@ -22,8 +22,9 @@ declare module 'fastify' {
     /** The transport this request asked for: body with `X-Token-Transport: body`, else cookie. */
     tokenTransport (): TokenTransport
     /**
-     * The refresh token in the body, else in the cookie; null when neither. A cookie-borne token
-     * without `X-Requested-With` throws CsrfError: a cross-site form cannot set that header.
+     * The refresh token in the body, else in the cookie; null when neither. More than one refresh
+     * cookie throws BadRequestError (cookie tossing); a cookie-borne token without
+     * `X-Requested-With` throws CsrfError: a cross-site form cannot set that header.
      */
     presentedRefreshToken (): PresentedToken | null
   }
@@ -36,9 +37,27 @@ declare module 'fastify' {
 
 const COOKIE_PATH = '/auth'
 
+/**
+ * How many cookies named `name` a Cookie header holds, split the way the `cookie` parser splits it
+ * (pairs between semicolons, the name trimmed of spaces and tabs; Node joins several Cookie header
+ * lines with "; "). The parser keeps only the first of a name, and a sibling subdomain can set a
+ * second one that browsers send first (Domain=<parent>, or a longer Path): counting them is how a
+ * request is told apart from one the victim's browser alone would send.
+ */
+export function cookieCount (header: string, name: string): number {
+  let count = 0
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=')
+    if (equals !== -1 && pair.slice(0, equals).replace(/^[ \t]+|[ \t]+$/g, '') === name) count++
+  }
+  return count
+}
+
 export default fp<{ config: Config }>(async function refreshTransportPlugin (fastify, { config }) {
   await fastify.register(cookie)
   const attributes = { path: COOKIE_PATH, httpOnly: true, secure: config.cookieSecure, sameSite: 'strict' } as const
+  const duplicateMessage = `The request carries more than one ${config.cookieName} cookie, so which session it means is unclear ` +
+    '(another site on a parent domain may have set one): clear the cookies of this site and its parent domain, then log in again'
 
   fastify.decorateRequest('tokenTransport', function tokenTransport (this: FastifyRequest): TokenTransport {
     return this.headers['x-token-transport'] === 'body' ? 'body' : 'cookie'
@@ -50,7 +69,10 @@ export default fp<{ config: Config }>(async function refreshTransportPlugin (fas
       return { token: body.refreshToken, via: 'body' }
     }
     const fromCookie = this.cookies[config.cookieName]
-    if (fromCookie === undefined || fromCookie === '') return null
+    if (fromCookie === undefined) return null
+    // Tossed cookies cannot be told from the victim's own: refuse, and spend or clear neither.
+    if (cookieCount(this.headers.cookie ?? '', config.cookieName) > 1) throw new BadRequestError(duplicateMessage)
+    if (fromCookie === '') return null
     if (this.headers['x-requested-with'] === undefined) throw new CsrfError()
     return { token: fromCookie, via: 'cookie' }
   })

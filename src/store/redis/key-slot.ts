@@ -18,6 +18,13 @@ function crc16 (bytes: Uint8Array, start: number, end: number): number {
   return crc
 }
 
+/** crc16 of an ASCII string's bytes, without a Buffer (slotTag hashes ~160,000 of them). */
+function crc16Ascii (text: string): number {
+  let crc = 0
+  for (let i = 0; i < text.length; i++) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ text.charCodeAt(i)) & 0xff] as number)
+  return crc
+}
+
 /** The slot Redis Cluster serves `key` from. */
 export function keySlot (key: string): number {
   const bytes = Buffer.from(key, 'utf8')
@@ -34,8 +41,8 @@ let tags: string[] | undefined
 /**
  * A short hash tag for each slot: `{<slotTag(s)>}` in a key puts it in slot s. The first base-36
  * number (0, 1, ..., z, 10, ...) whose CRC16 lands in the slot, so every process, of every
- * version, derives the same tags (they name keys that outlive processes). Computed once, lazily
- * (about 160,000 CRCs).
+ * version, derives the same tags (they name keys that outlive processes). Computed once, on first
+ * use (about 160,000 CRCs).
  */
 export function slotTag (slot: number): string {
   if (tags === undefined) {
@@ -43,8 +50,7 @@ export function slotTag (slot: number): string {
     let missing = SLOT_COUNT
     for (let n = 0; missing > 0; n++) {
       const tag = n.toString(36)
-      const bytes = Buffer.from(tag, 'latin1')
-      const slot = crc16(bytes, 0, bytes.length) % SLOT_COUNT
+      const slot = crc16Ascii(tag) % SLOT_COUNT
       if (found[slot] === undefined) {
         found[slot] = tag
         missing--

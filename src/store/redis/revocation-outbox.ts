@@ -16,7 +16,7 @@ import {
 } from '../redis-keys.js'
 import { REVOCATION_TRIM_MARGIN_MS, parseRevocationId, revocationUntilOffset, streamId } from '../revocation-ids.js'
 import type { RedisContext } from './context.js'
-import { SLOT_COUNT, keySlot } from './key-slot.js'
+import { SLOT_COUNT, keySlot, slotTag } from './key-slot.js'
 
 /** Values per outbox entry in a script's reply: outbox id, sid, sub, reason, at, until. */
 const ENTRY_VALUES = 6
@@ -53,6 +53,8 @@ export function revocationOutbox (context: RedisContext, options: OutboxOptions)
   const outboxKeepMs = revocationUntilOffset(options.accessTokenTtl) * 1000 + REVOCATION_TRIM_MARGIN_MS
   // Marks must outlive every outbox entry they cover (publish-revocations.lua).
   const marksTtlMs = outboxKeepMs + REVOCATION_TRIM_MARGIN_MS
+  // The slot tags are computed once per process: now, rather than in the first request that ends a session.
+  slotTag(0)
   const retrySlots = new Set<number>()
   const background = new Set<Promise<unknown>>()
   let closed = false

@@ -1,5 +1,7 @@
-// The server's configuration: every variable of ../shared/CONTRACT.md parsed once, before Fastify
-// exists, into one deep-frozen object. Nothing else in the tree reads process.env.
+// The server's configuration: every variable of docs/http-api.md ("Configuration") parsed once,
+// before Fastify exists, into one deep-frozen object. Nothing else in the tree reads process.env.
+// A shared leaf: it imports nothing of Rotor's, every layer may import its types and ConfigError,
+// and only boot (src/server.ts, src/cluster.ts) calls loadConfig.
 import { isIP } from 'node:net'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'

@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { BadRequestError, HeadersTooLargeError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
+import { BadRequestError, HeadersTooLargeError, RequestTimeoutError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 
 declare module 'fastify' {
@@ -62,10 +62,17 @@ interface ClientError extends Error {
   bytesParsed?: number
 }
 
-const CLIENT_ERROR_ANSWERS: Record<string, { statusCode: number, code: string, message: string }> = {
-  HPE_HEADER_OVERFLOW: { statusCode: 431, code: new HeadersTooLargeError().code, message: new HeadersTooLargeError().message }
+/** The contract's answer to what Node's parser reports: a slow request, huge headers, or bad HTTP. */
+function clientErrorAnswer (error: ClientError, requestTimeoutSeconds: number): FastifyError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new RequestTimeoutError(`${requestTimeoutSeconds} second${requestTimeoutSeconds === 1 ? '' : 's'}`)
+    case 'HPE_HEADER_OVERFLOW':
+      return new HeadersTooLargeError()
+    default:
+      return new BadRequestError('The request is not valid HTTP/1.1: fix the request line, headers or body framing')
+  }
 }
-const MALFORMED_ANSWER = { statusCode: 400, code: new BadRequestError('').code, message: 'The request is not valid HTTP/1.1: fix the request line, headers or body framing' }
 
 /**
  * Fastify's `clientErrorHandler`: answers a request Node's HTTP parser refused, where no request
@@ -77,14 +84,15 @@ const MALFORMED_ANSWER = { statusCode: 400, code: new BadRequestError('').code, 
 export function clientErrorHandler (this: FastifyInstance, error: ClientError, socket: Duplex): void {
   // A reset connection is already gone: nothing to answer, nothing worth a line.
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  const answer = CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? MALFORMED_ANSWER
+  const answer = clientErrorAnswer(error, this.config.requestTimeout)
   this.log.trace({ clientError: { code: error.code, reason: error.reason, bytesParsed: error.bytesParsed } }, 'client error: request refused by the HTTP parser')
   // A response already begun on this connection (a pipelined request) cannot be followed by another.
   const responseStarted = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
   if (socket.writable && !responseStarted) {
-    const body = JSON.stringify(errorBody(answer.statusCode, answer.code, answer.message))
+    const statusCode = answer.statusCode ?? 400
+    const body = JSON.stringify(errorBody(statusCode, answer.code, answer.message))
     const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    socket.write(`HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode] ?? 'Error'}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
+    socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Error'}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
   }
   socket.destroy()

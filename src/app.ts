@@ -45,10 +45,21 @@ export const MAX_HEADER_SIZE = 64 * 1024
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logging = fastifyLogging(config, options.logStream)
+  const requestTimeoutMs = config.requestTimeout * 1000
   const serverOptions: FastifyHttpOptions<Server> = {
     ...logging.options,
     bodyLimit: BODY_LIMIT,
-    http: { maxHeaderSize: MAX_HEADER_SIZE },
+    http: {
+      maxHeaderSize: MAX_HEADER_SIZE,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      // Node looks for overdue requests this often (30 s by default, which would triple a 10 s limit).
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 2)
+    },
+    // A request must arrive whole within REQUEST_TIMEOUT (408 and closed otherwise), and a keep-alive
+    // connection idle that long is closed: slow or idle clients cannot hold connections open forever.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: requestTimeoutMs,
     trustProxy: config.trustProxy ?? false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

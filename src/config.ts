@@ -32,6 +32,8 @@ const ConfigSchema = Type.Object({
   rateLimitPerMinute: Type.Integer({ minimum: 1 }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
   loginMaxFailures: Type.Integer({ minimum: 1 }),
+  /** Seconds a request may take to arrive whole; also how long an idle keep-alive connection stays open. */
+  requestTimeout: Type.Integer({ minimum: 1 }),
   /** Worker processes for `npm run start:cluster`; 0 means one per CPU. */
   workers: Type.Integer({ minimum: 0, maximum: 256 })
 })
@@ -150,6 +152,7 @@ export function loadConfig (env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120, 1),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1),
+    requestTimeout: integer(env, 'REQUEST_TIMEOUT', 10, 1, 3600),
     workers: integer(env, 'WORKERS', 0, 0, 256)
   }
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {

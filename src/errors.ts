@@ -6,6 +6,7 @@ import createError from '@fastify/error'
 // --- Request shape -------------------------------------------------------------------------
 export const BadRequestError = createError('AUTH_BAD_REQUEST', '%s', 400)
 export const HeadersTooLargeError = createError('AUTH_HEADERS_TOO_LARGE', 'The request headers are too large: send at most 64 KiB of headers', 431)
+export const RequestTimeoutError = createError('AUTH_REQUEST_TIMEOUT', 'The request did not arrive in full within %s: send the whole request at once', 408)
 /** Fastify's own code for a request that fails its route's schema, answered as it is. */
 export const VALIDATION_ERROR_CODE = 'FST_ERR_VALIDATION'
 /** Fastify's own code for an unknown route, answered in the contract's shape (no stack: never thrown). */

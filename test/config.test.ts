@@ -20,3 +20,11 @@ t.test('TRUST_PROXY takes addresses and CIDRs only', async (t) => {
     t.throws(() => loadConfig({ TRUST_PROXY: bad }), { name: 'ConfigError', message: /^TRUST_PROXY.*addresses or CIDRs/ }, `TRUST_PROXY=${bad} is refused`)
   }
 })
+
+t.test('REQUEST_TIMEOUT: 10 seconds by default, a whole number of at least 1', async (t) => {
+  t.equal(loadConfig({}).requestTimeout, 10)
+  t.equal(loadConfig({ REQUEST_TIMEOUT: '2' }).requestTimeout, 2)
+  for (const bad of ['0', '1.5', 'ten', '-1', '3601']) {
+    t.throws(() => loadConfig({ REQUEST_TIMEOUT: bad }), { name: 'ConfigError', message: /^REQUEST_TIMEOUT=/ }, `REQUEST_TIMEOUT=${bad} is refused`)
+  }
+})

@@ -107,8 +107,7 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
   if (full && want.has('login')) {
     const argon2 = argon2Rate('argon2', options.loginConnections)
     // At a few hundred logins a second, the usual warm-up is too few requests for V8 to finish
-    // optimising the login path (its compiler threads still took ~3% of the CPU per login in the first
-    // measured round): both sides get three times as long.
+    // optimising the login path before the first measured round: both sides get three times as long.
     const loginPlan = { ...plan, warmup: plan.warmup * 3 }
     if (server === null) await runLogin(alg, argon2Rate('argon2 (copy)', options.loginConnections), argon2, loginPlan, options.loginConnections)
     else await runLogin(alg, logins(server.name, server.url, await loginUsers(server, alg, options), options.loginConnections), argon2, loginPlan, options.loginConnections)

@@ -1,4 +1,4 @@
-// Access tokens signed by the bench itself, shaped like the server's (CONTRACT.md, "Access tokens"),
+// Access tokens signed by the bench itself, shaped like the server's (docs/http-api.md, "Access tokens"),
 // for --calibrate runs where no server issues them.
 import { randomBytes } from 'node:crypto'
 import { createSigner } from 'fast-jwt'

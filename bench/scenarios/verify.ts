@@ -50,7 +50,7 @@ export async function runVerifyHot (setup: VerifySetup, plan: Plan): Promise<voi
   if (setup.bareWithHeaders !== undefined) await runVerifyHotBesideHeaders(setup, setup.bareWithHeaders)
 }
 
-// Not a target: the same load against bare sending the server's five security headers (issue 5), so
+// Not a target: the same load against bare sending the server's five security headers, so
 // the table shows how much of the gap to bare is those headers (their bytes and Node's header
 // handling in the server, parsing them in the load generator) and how much is authentication.
 async function runVerifyHotBesideHeaders (setup: VerifySetup, bareWithHeaders: { url: string, pid?: number, plan: Plan }): Promise<void> {

@@ -1,5 +1,5 @@
 // Logger options: pino at LOG_LEVEL with redaction, so no password, token, cookie or authorization
-// header reaches a log line at any level (CONTRACT.md, LOG_LEVEL). Fastify's request serializer logs
+// header reaches a log line at any level (docs/http-api.md, LOG_LEVEL). Fastify's request serializer logs
 // no headers or bodies; the redaction is the second line of defence if someone logs them anyway.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
 import pino, { type LoggerOptions } from 'pino'
@@ -60,8 +60,8 @@ export interface FastifyLogging {
  * The logging part of Fastify's options. Where Fastify's request lines are written (LOG_LEVEL info
  * and below), Fastify builds the logger. Above that, Fastify is given none and request loggers come
  * from our own pino instead: with a logger of its own Fastify times every response and adds and
- * removes two listeners per request for lines that are never written, about a twentieth of a cached
- * GET /api/me (issue 6). Every other line, request id included, is written as before; what is lost
+ * removes two listeners per request for lines that are never written (bench/README.md, "What the
+ * server leaves out"). Every other line, request id included, is written as before; what is lost
  * is Fastify's "request errored" line for a response stream that fails after the handler answered.
  */
 export function fastifyLogging (config: Config, stream?: NodeJS.WritableStream): FastifyLogging {
@@ -88,8 +88,8 @@ interface PinoLike {
 /**
  * Fastify's `childLoggerFactory`: a request's logger that builds its pino child (which serialises
  * the request id binding) only when a line is actually written. Fastify builds one per request
- * whether anything is logged or not, and at LOG_LEVEL=warn a request that succeeds logs nothing:
- * the child cost GET /api/me about a tenth of its time (issue 6). Lines are the same either way.
+ * whether anything is logged or not, and at LOG_LEVEL=warn a request that succeeds logs nothing,
+ * so the child would be built for no line at all. Lines are the same either way.
  */
 export function lazyRequestLogger (logger: PinoLike, bindings: Record<string, unknown>, options: { level?: string }): PinoLike {
   // A route-level log level makes a child with a level of its own: build it now, as Fastify would.

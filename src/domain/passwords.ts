@@ -16,7 +16,7 @@ export const ARGON2_OPTIONS = Object.freeze({
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_LENGTH = 1024
 
-/** NFKC, nothing else: no trimming, no truncation (CONTRACT.md, "Usernames and passwords"). */
+/** NFKC, nothing else: no trimming, no truncation (docs/http-api.md, "Usernames and passwords"). */
 export function normalisePassword (password: string): string | null {
   const normalised = password.normalize('NFKC')
   const length = [...normalised].length

@@ -1,4 +1,4 @@
-// Refresh tokens: opaque, 256 random bits, never a JWT (CONTRACT.md, "Refresh token transport").
+// Refresh tokens: opaque, 256 random bits, never a JWT (docs/http-api.md, "Refresh token transport").
 //
 // Layout (89 bytes, base64url after the "rt_" prefix that secret scanners can match):
 //   version(1) | macKeyTag(4) | userId(16) | sessionId(16) | generation(4, BE) | secret(32) | mac(16)

@@ -1,5 +1,5 @@
-// Usernames are compared in one canonical form: Unicode NFKC, then lower-case (CONTRACT.md), so
-// "Ａｌｉｃｅ" and "alice" are the same account.
+// Usernames are compared in one canonical form: Unicode NFKC, then lower-case (docs/http-api.md,
+// "Usernames and passwords"), so "Ａｌｉｃｅ" and "alice" are the same account.
 export const USERNAME_MIN_LENGTH = 3
 export const USERNAME_MAX_LENGTH = 64
 

@@ -24,7 +24,7 @@ export default fp<AccessTokensPluginOptions>(async function accessTokensPlugin (
     now: fastify.now ?? Date.now,
     cacheSize: options.cacheSize
   })
-  // Session revocation plugs in here (a later issue): follow fastify.store.onSessionEnded and call
-  // accessTokens.setSessionRevocationCheck(...). Until then the check revokes nothing.
+  // The session revocation check (accessTokens.setSessionRevocationCheck) belongs to whatever follows
+  // the store's revocation feed; until one is set, the check revokes nothing.
   fastify.decorate('accessTokens', accessTokens)
 }, { name: 'access-tokens', dependencies: ['keys'] })

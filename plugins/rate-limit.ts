@@ -1,4 +1,4 @@
-// Per-IP request limits on every /auth/* route (CONTRACT.md, RATE_LIMIT_PER_MINUTE): one fixed
+// Per-IP request limits on every /auth/* route (docs/http-api.md, RATE_LIMIT_PER_MINUTE): one fixed
 // one-minute window per client IP and route, counted through AuthStore.incrementCounter, so on Redis
 // every instance shares the count and the embedded store keeps its own.
 //
@@ -6,7 +6,7 @@
 // verification, body parsing and any argon2 work, so a flood costs one counter increment a request.
 //
 // POST /auth/refresh and POST /auth/login count in the route instead (`config: { perIpLimit:
-// 'in-route' }`), so the count costs no round trip of its own (issue 6): the rotation script counts
+// 'in-route' }`), so the count costs no round trip of its own: the rotation script counts
 // the request first, in the same step; login sends the count together with its username lookup and
 // decides on nothing before both are back. Requests refused before that (a body failing its schema,
 // a token failing its MAC, a CSRF refusal) are counted on their own by the route's error handler
@@ -15,7 +15,7 @@
 // When the store cannot count (Redis down or frozen) the limiter answers 503 AUTH_STORE_UNAVAILABLE
 // rather than failing open. Every /auth route needs the store anyway, so failing open would buy no
 // availability: the route would only wait on the dead store a second time, and the two waits together
-// would break the contract's "503 within 2 seconds" (issue 5).
+// would break the contract's "503 within 2 seconds" (docs/http-api.md, "Errors").
 import fp from 'fastify-plugin'
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyError, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify'
@@ -58,8 +58,8 @@ export interface PerIpLimit {
 /** Counter key of one client IP on one route; the route's pattern, so /auth/sessions/:id is one bucket. */
 export function rateLimitKey (request: FastifyRequest): string {
   // Fastify builds routeOptions afresh on every read: read it once. An address without ':' is not
-  // IPv6, and normalizeIP would only lowercase it, after running Node's IPv6 regex over it (~1% of a
-  // refresh's CPU in a profile of the bench's refresh load).
+  // IPv6, and normalizeIP would only lowercase it, after running Node's IPv6 regex over it on every
+  // refresh and login.
   const { method, url } = request.routeOptions
   const ip = request.ip
   return `rate:${method as string} ${url ?? ''} ${ip.includes(':') ? normalizeIP(ip) : ip.toLowerCase()}`

@@ -1,9 +1,9 @@
-// How refresh tokens travel (CONTRACT.md, "Refresh token transport"): an HttpOnly cookie scoped to
+// How refresh tokens travel (docs/http-api.md, "Refresh token transport"): an HttpOnly cookie scoped to
 // /auth for browsers, or the JSON body for native and server clients that ask for it.
 //
 // Registered only inside the /auth routes' scope (src/app.ts): @fastify/cookie adds an onRequest and
 // an onSend hook to every route of its scope, and GET /api/me, which never reads or sets a cookie,
-// should not pay for them on every request (issue 6).
+// should not pay for them on every request.
 import fp from 'fastify-plugin'
 import cookie from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'

@@ -1,4 +1,4 @@
-// Security headers on every answer (issue 5, production safety), errors and 404s included: the hook
+// Security headers on every answer, errors and 404s included: the hook
 // runs in onRequest, before any routing decision can fail. Rotor serves JSON only, never HTML, so it
 // sends exactly the set the OWASP REST Security Cheat Sheet ("Security Headers") names for API
 // answers, and nothing that only concerns documents a browser renders (Referrer-Policy, COOP, CORP,
@@ -6,8 +6,8 @@
 // header is bytes and work on every answer of a server answering tens of thousands a second.
 //
 // Why not @fastify/helmet: the set is static, yet helmet rebuilds it on every request through a
-// chain of connect-style middlewares, which halved GET /api/me throughput (issue 6, bench/README.md).
-// Here it is one frozen object handed to reply.headers() in a synchronous hook.
+// chain of connect-style middlewares (what that costs: bench/README.md, "What the server leaves
+// out"). Here it is one frozen object handed to reply.headers() in a synchronous hook.
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 

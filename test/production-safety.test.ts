@@ -1,4 +1,4 @@
-// With NODE_ENV=production, start-up refuses every unsafe default (issue 5): the embedded store, an
+// With NODE_ENV=production, start-up refuses every unsafe default: the embedded store, an
 // ephemeral signing key, COOKIE_SECURE=false, and an HS256 secret under 32 bytes. Each refusal is a
 // non-zero exit with one line on stderr naming the variable, before anything listens. A safe
 // production configuration starts.

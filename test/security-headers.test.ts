@@ -1,4 +1,4 @@
-// Every answer carries the API's security headers (issue 5): successes, contract errors, Fastify's
+// Every answer carries the API's security headers: successes, contract errors, Fastify's
 // own 404/415, and 429s from the rate limiter, which answers before any route code runs.
 import t from 'tap'
 import type { InjectOptions } from 'fastify'

@@ -1,4 +1,4 @@
-// Request bodies are JSON only (CONTRACT.md, "Errors": 415 when not JSON): text/plain, forms and
+// Request bodies are JSON only (docs/http-api.md, "Errors": 415 when not JSON): text/plain, forms and
 // multipart are refused with 415 on every route that takes a body, before any route code runs.
 import t from 'tap'
 import { buildTestApp, userWithSession } from '../helpers/app.js'

@@ -1,4 +1,4 @@
-// Issue 5, "Bad input": a seeded, bounded property-based fuzz of every route's body, headers
+// Bad input: a seeded, bounded property-based fuzz of every route's body, headers
 // (authorization, cookie, x-token-transport, x-requested-with, content-type) and path. For every
 // request: no 5xx, no crash, every error in the contract's shape {statusCode, code, error, message},
 // and a rejected request (4xx) changes nothing in the store (every key but the rate counters, which

@@ -1,4 +1,4 @@
-// LOGIN_MAX_FAILURES failed logins for one username in 15 minutes (CONTRACT.md): the next login for
+// LOGIN_MAX_FAILURES failed logins for one username in 15 minutes (docs/http-api.md): the next login for
 // that name answers 429 AUTH_RATE_LIMITED with Retry-After, whichever IP it comes from, without
 // checking the password (the right one is refused too, and no login handler runs), exactly alike
 // for a real and an unknown username; a success does not reset the count; instances share it.

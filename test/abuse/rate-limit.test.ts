@@ -1,4 +1,4 @@
-// RATE_LIMIT_PER_MINUTE per client IP on each /auth/* route (CONTRACT.md): the request after the
+// RATE_LIMIT_PER_MINUTE per client IP on each /auth/* route (docs/http-api.md): the request after the
 // limit gets 429 AUTH_RATE_LIMITED with Retry-After, each route has its own bucket, routes outside
 // /auth are not limited, instances on one Redis share the count, and X-Forwarded-For only names the
 // client when TRUST_PROXY says a proxy sets it.

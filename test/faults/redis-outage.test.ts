@@ -1,4 +1,4 @@
-// Issue 5, "Store outage", through HTTP: with the test's own Redis killed or frozen (SIGSTOP), every
+// A store outage, through HTTP: with the test's own Redis killed or frozen (SIGSTOP), every
 // stateful route answers 503 AUTH_STORE_UNAVAILABLE within 2 s (a ceiling, not a benchmark),
 // /ready is 503, /health and routes that need no store keep answering; when Redis is back the same
 // server recovers by itself and the refresh token a client held through the outage still works.

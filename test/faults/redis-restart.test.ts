@@ -1,4 +1,4 @@
-// Issue 5, "Redis restart", through HTTP: with AOF on, every session survives a Redis restart and
+// A Redis restart, through HTTP: with AOF on, every session survives a Redis restart and
 // its refresh token keeps working; scripts missing from Redis's cache (after the restart, or a
 // SCRIPT FLUSH) are reloaded without the client noticing (NOSCRIPT, then EVAL); and when keys are
 // lost anyway (FLUSHALL, or one kind of key evicted) clients get 4xx answers, never a 5xx.

@@ -1,4 +1,4 @@
-// Issue 5, "Server restart": SIGKILL the real server process in the middle of a refresh flood
+// A server killed mid-flood: SIGKILL the real server process in the middle of a refresh flood
 // (every client chaining each successor into its next refresh), start a new process on the same
 // Redis and keys, and check every session. None may be half-written: each session hash has all its
 // fields, its expiry equals its index score. Each must be intact (the token its client last held

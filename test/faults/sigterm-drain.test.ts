@@ -1,4 +1,4 @@
-// Issue 5, "Server restart and shutdown": SIGTERM while a burst of logins (each an argon2 check) is
+// Graceful shutdown: SIGTERM while a burst of logins (each an argon2 check) is
 // in flight lets every one of them finish with 200, refuses new connections from then on, closes
 // the store's Redis connection (QUIT), and exits 0.
 import t from 'tap'

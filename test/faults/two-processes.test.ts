@@ -1,4 +1,4 @@
-// Two real server processes on one Redis behave as one server (CONTRACT.md, "Rotation", and the
+// Two real server processes on one Redis behave as one server (docs/http-api.md, "Rotation", and the
 // limits "counted in the store so all instances share it"): a token rotated on A is spent on B, a
 // reuse seen by B ends the session for A too, and login failures and per-IP request counts add up
 // over both.

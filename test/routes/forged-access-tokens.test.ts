@@ -1,4 +1,4 @@
-// The forged-token table (issue 3): every way a token can be bad, for each JWT_ALG, answers 401 with
+// The forged-token table: every way a token can be bad, for each JWT_ALG, answers 401 with
 // the right code and a WWW-Authenticate: Bearer challenge (RFC 6750 §3). Valid rows sit beside
 // them so each mutation is known to be the only reason for the refusal.
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto'

@@ -1,4 +1,4 @@
-// Issue 5, "Store outage" and "Redis restart": with Redis killed or frozen every store call rejects
+// Store outages and Redis restarts: with Redis killed or frozen every store call rejects
 // with StoreUnavailableError within 2 s, the same store recovers by itself, a rotation sent into
 // a frozen Redis changes nothing when Redis thaws, and scripts survive a restart or a flush.
 import { randomBytes } from 'node:crypto'

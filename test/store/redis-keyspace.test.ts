@@ -1,4 +1,4 @@
-// Issue 4: after a realistic run every key but the account records has a TTL, and nothing in the
+// After a realistic run every key but the account records has a TTL, and nothing in the
 // keyspace (key names, values, hash fields, zset members) holds a refresh token, a token's secret
 // or a password. Also measures what one session costs in Redis (MEMORY USAGE).
 import { randomBytes } from 'node:crypto'

@@ -1,4 +1,4 @@
-// Issue 4, "Round trips": every session operation is one Lua script, so one command on the wire;
+// Round trips: every session operation is one Lua script, so one command on the wire;
 // so is every call that ends sessions, revocations included (they go into the feed in the same
 // script), and a page of the revocation feed.
 // Counted with MONITOR on this test's own redis-server (commands a script runs show as "lua" and

@@ -1,6 +1,6 @@
 // The Redis store against the store contract, on this test's own redis-server (a fresh random
-// prefix per subtest, so nothing is shared), plus what only Redis has: another instance hearing
-// events, user agents split across hash fields, and replies a script could get wrong.
+// prefix per subtest, so nothing is shared), plus what only Redis has: user agents packed into one
+// string, the index's expiries, and replies a script could get wrong.
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { redisStoreHarness } from '../helpers/redis-store-harness.js'

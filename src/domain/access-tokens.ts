@@ -2,16 +2,16 @@
 // bearer route goes through. This module only composes: the compact JWS (jws.ts), the header and
 // claim rules (access-token-rules.ts), the verified-token cache (verified-token-cache.ts) and the
 // keys ready to sign and verify with (keys.ts).
-// Verification runs in the contract's order: strict compact form, header rules before any key is
-// chosen, the signature, then claim types and values, then times against the injected clock (tests
-// and replays move it); the payload is not looked at until the signature holds.
+// Verification runs in the contract's order: strict compact form in its one spelling, header rules
+// before any key is chosen, the signature, then claim types and values, then times against the
+// injected clock (tests and replays move it); the payload is not looked at until the signature holds.
 // @fastify/jwt is deliberately not registered: its request.jwtVerify would be a second, weaker
 // verification path, and its signer is bound to one key at registration, so reload() could not rotate it.
 import {
   accessTokenClaims, accessTokenHeader, checkedClaims, checkedKid,
   type AccessTokenClaims, type AccessTokenConfig, type AccessTokenSubject
 } from './access-token-rules.js'
-import { decodedSegment, hasValidSignature, invalidToken, isCompactJws, jwsSigner } from './jws.js'
+import { decodedSegment, hasCanonicalSegments, hasValidSignature, invalidToken, isCompactJws, jwsSigner } from './jws.js'
 import type { KeyRing } from './keys.js'
 import { createVerifiedTokenCache, DEFAULT_VERIFIED_CACHE_SIZE, verifiedCacheKey } from './verified-token-cache.js'
 
@@ -80,6 +80,7 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
     if (!isCompactJws(token)) throw invalidToken('not a compact JWS')
     const headerEnd = token.indexOf('.')
     const signingInputEnd = token.lastIndexOf('.')
+    if (!hasCanonicalSegments(token, headerEnd, signingInputEnd)) throw invalidToken('not canonical base64url')
     const header = token.slice(0, headerEnd)
     const knownKid = verifiedHeaders.get(header)
     const kid = knownKid ?? checkedKid(decodedSegment(header, 'header'), keyRing.alg)

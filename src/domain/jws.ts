@@ -9,6 +9,7 @@ import {
 import type { JwtAlgorithm } from '../config.js'
 import { TokenInvalidError } from '../errors.js'
 import { ed25519 } from '../runtime/ed25519.js'
+import { isCanonicalBase64url } from './base64url.js'
 
 /** A key as node:crypto takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
 export type JwsKeyMaterial = string | Buffer
@@ -31,6 +32,18 @@ const JWS_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 /** Whether `token` has the compact form: three non-empty base64url segments joined by dots. */
 export function isCompactJws (token: string): boolean {
   return JWS_SEGMENTS.test(token)
+}
+
+/**
+ * Whether the three segments of compact JWS `token` (dots at `headerEnd` and `signingInputEnd`) are
+ * each canonical base64url, so the token has one spelling. The signature's other spellings would
+ * decode to the same bytes and verify; the header's and payload's are signed as written, so only
+ * the key holder could make them, and we never do.
+ */
+export function hasCanonicalSegments (token: string, headerEnd: number, signingInputEnd: number): boolean {
+  return isCanonicalBase64url(token, 0, headerEnd) &&
+    isCanonicalBase64url(token, headerEnd + 1, signingInputEnd) &&
+    isCanonicalBase64url(token, signingInputEnd + 1, token.length)
 }
 
 /** One segment's JSON, which must be an object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
@@ -58,6 +71,29 @@ export function hasValidSignature (check: SignatureCheck, token: string, signing
   }
 }
 
+// ECDSA signatures are malleable: if (r, s) verifies, so does (r, n − s). So that an ES256 token has
+// one spelling, only the low form (s ≤ ⌊n/2⌋, as BIP 62 and libsecp256k1 require) is accepted, and
+// every signature made here is brought to it.
+const P256_ORDER = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex')
+const P256_HALF_ORDER = Buffer.from('7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8', 'hex')
+
+/** Whether the S half of a 64-byte ES256 signature is at most ⌊n/2⌋. */
+function isLowS (signature: Buffer): boolean {
+  return P256_HALF_ORDER.compare(signature, 32, 64) >= 0
+}
+
+/** `signature` with S replaced by n − S when S is high, in place: the same signature's low form. */
+function withLowS (signature: Buffer): Buffer {
+  if (isLowS(signature)) return signature
+  let borrow = 0
+  for (let i = 31; i >= 0; i--) {
+    const difference = (P256_ORDER[i] as number) - (signature[32 + i] as number) - borrow
+    borrow = difference < 0 ? 1 : 0
+    signature[32 + i] = difference + 256 * borrow
+  }
+  return signature
+}
+
 // RFC 7518 §3: the one algorithm of JWT_ALG, with a key object made once per key.
 export function signatureCheck (alg: JwtAlgorithm, key: JwsKeyMaterial): SignatureCheck {
   if (alg === 'HS256') {
@@ -71,10 +107,10 @@ export function signatureCheck (alg: JwtAlgorithm, key: JwsKeyMaterial): Signatu
     const verifyEd25519 = ed25519.verifier(publicKey)
     return (input, signature) => verifyEd25519(Buffer.from(input, 'latin1'), signature)
   }
-  // §3.4: R and S as 32 big-endian bytes each, not DER.
+  // §3.4: R and S as 32 big-endian bytes each, not DER; and S in its low form only (see isLowS).
   if (alg === 'ES256') {
     const es256 = { key: publicKey, dsaEncoding: 'ieee-p1363' } as const
-    return (input, signature) => signature.length === 64 && verifySignature('sha256', Buffer.from(input, 'latin1'), es256, signature)
+    return (input, signature) => signature.length === 64 && isLowS(signature) && verifySignature('sha256', Buffer.from(input, 'latin1'), es256, signature)
   }
   // §3.3: RSASSA-PKCS1-v1_5 with SHA-256.
   const rs256 = { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
@@ -96,7 +132,7 @@ export function signatureMaker (alg: JwtAlgorithm, key: JwsKeyMaterial): Signatu
   }
   if (alg === 'ES256') {
     const es256 = { key: privateKey, dsaEncoding: 'ieee-p1363' } as const
-    return (input) => signBytes('sha256', Buffer.from(input, 'latin1'), es256)
+    return (input) => withLowS(signBytes('sha256', Buffer.from(input, 'latin1'), es256))
   }
   const rs256 = { key: privateKey, padding: constants.RSA_PKCS1_PADDING }
   return (input) => signBytes('sha256', Buffer.from(input, 'latin1'), rs256)

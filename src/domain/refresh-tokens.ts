@@ -13,6 +13,7 @@
 // the store alone can read back no token.
 import { createHmac, hash, timingSafeEqual } from 'node:crypto'
 import { pooledRandomBytes } from '../runtime/random-pool.js'
+import { isCanonicalBase64url } from './base64url.js'
 
 const PREFIX = 'rt_'
 const VERSION = 1
@@ -23,6 +24,9 @@ const SIGNED_BYTES = 1 + 4 + ID_BYTES + ID_BYTES + 4 + SECRET_BYTES
 const TOKEN_BYTES = SIGNED_BYTES + MAC_BYTES
 /** Longest string worth decoding; anything longer is not one of ours. */
 export const REFRESH_TOKEN_MAX_LENGTH = PREFIX.length + Math.ceil(TOKEN_BYTES * 4 / 3)
+// The prefix, then base64url characters only: Buffer's decoder would also take '+', '/' and '=',
+// and skip anything else, giving one token several spellings (docs/http-api.md: one spelling).
+const TOKEN_SHAPE = new RegExp(`^${PREFIX}[A-Za-z0-9_-]{${REFRESH_TOKEN_MAX_LENGTH - PREFIX.length}}$`)
 
 /** The MAC keys a key ring offers (src/domain/keys.ts). */
 export interface RefreshMacKeys {
@@ -100,7 +104,7 @@ export function mintRefreshToken (
 
 /** Decodes and authenticates a presented token; null for anything we did not mint. */
 export function readRefreshToken (keys: RefreshMacKeys, token: string): PresentedRefreshToken | null {
-  if (token.length !== REFRESH_TOKEN_MAX_LENGTH || !token.startsWith(PREFIX)) return null
+  if (!TOKEN_SHAPE.test(token) || !isCanonicalBase64url(token, PREFIX.length, token.length)) return null
   const bytes = Buffer.from(token.slice(PREFIX.length), 'base64url')
   if (bytes.length !== TOKEN_BYTES || bytes[0] !== VERSION) return null
   const key = keys.refreshMacKey(bytes.subarray(1, 5))

@@ -3,6 +3,7 @@
 // that token's exp (+ leeway); whoever fills the cache clears it when the keys change.
 import { TokenExpiredError } from '../errors.js'
 import { CLOCK_LEEWAY_MS, type AccessTokenClaims } from './access-token-rules.js'
+import { BASE64URL_VALUES } from './base64url.js'
 
 /** Verified tokens kept by default; each entry is the token string and its frozen claims. */
 export const DEFAULT_VERIFIED_CACHE_SIZE = 10_000
@@ -17,12 +18,10 @@ interface VerifiedEntry {
 }
 
 // The cache is keyed by a number read from 5 signature characters (30 random bits for every
-// algorithm; the very last character is skipped, part of it is padding): a small integer is hashed
+// algorithm; the very last character is skipped, part of it is unused bits): a small integer is hashed
 // at once, where a string key is hashed afresh for every request. Two tokens with the same key take
 // turns in the cache; an entry answers only a token equal to the one it verified.
 const CACHE_KEY_CHARS = 5
-const BASE64URL_VALUES = new Uint8Array(128)
-for (const [value, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) BASE64URL_VALUES[char.charCodeAt(0)] = value
 
 /** The cache key of a token: read once per verification, passed to lookup and remember. */
 export function verifiedCacheKey (token: string): number {

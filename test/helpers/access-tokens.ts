@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type JwtAlgorithm } from '../../src/config.js'
 import { generateKeyFile } from '../../src/domain/keys.js'
+import { P256_ORDER, es256S, otherES256Signature } from './token-spellings.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
@@ -43,12 +44,18 @@ export function base64url (value: string | Buffer): string {
   return Buffer.from(value).toString('base64url')
 }
 
-/** The signature of `input` under `alg`, in JWS form (RFC 7518 §3). */
+/**
+ * The signature of `input` under `alg`, in JWS form (RFC 7518 §3). ES256 signatures come in their
+ * low-S form, the only one Rotor accepts (tests of the other form make it from this one).
+ */
 export function jwsSignature (alg: string, key: ForgeKey, input: string): string {
   if (alg.startsWith('HS')) return createHmac('sha256', key as Buffer | string).update(input).digest('base64url')
   const keyObject = key as KeyObject
   if (alg === 'EdDSA') return sign(null, Buffer.from(input), keyObject).toString('base64url')
-  if (alg === 'ES256') return sign('sha256', Buffer.from(input), { key: keyObject, dsaEncoding: 'ieee-p1363' }).toString('base64url')
+  if (alg === 'ES256') {
+    const signature = sign('sha256', Buffer.from(input), { key: keyObject, dsaEncoding: 'ieee-p1363' }).toString('base64url')
+    return es256S(signature) > P256_ORDER / 2n ? otherES256Signature(signature) : signature
+  }
   return sign('sha256', Buffer.from(input), keyObject).toString('base64url')
 }
 

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis'
 import { buildTestApp, loginBody, register } from '../helpers/app.js'
 import { startRedisServer } from '../../bench/lib/redis-server.js'
 import {
-  anyBody, credentialsBody, headersArbitrary, passwordBody, pathSegment, refreshBody, resolveRequest, type Fixture
+  anyBody, credentialsBody, headersArbitrary, passwordBody, pathSegment, refreshBody, resolveRequest, respelled, type Fixture
 } from '../helpers/fuzz-requests.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 
@@ -152,6 +152,41 @@ t.test('the fuzzed server is still healthy and Object.prototype is clean', async
   t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200)
   for (const name of ['admin', 'x', 'polluted']) t.equal((Object.prototype as Record<string, unknown>)[name], undefined, `no ${name} on Object.prototype`)
   t.comment(`fuzz: ${totalRuns} requests over ${ROUTES.length} routes (seed ${SEED}), ${rejected} rejected; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`)
+})
+
+// One spelling per token (docs/http-api.md): every trailing-bit respelling of a live token, in every
+// place a route reads it, is refused with that token kind's code and changes nothing; logout with
+// a respelled refresh token ends nothing.
+const RESPELLING_RUNS = 60
+const ACCESS_ROUTES = ['GET /api/me', 'GET /auth/sessions', 'POST /auth/logout-all', 'DELETE /auth/sessions/@@SID@@', 'POST /auth/logout'] as const
+const respelling = fc.oneof(
+  fc.record({ kind: fc.constant('access' as const), segment: fc.nat(2), route: fc.constantFrom(...ACCESS_ROUTES) }),
+  fc.record({ kind: fc.constantFrom('refresh' as const, 'cookie' as const), segment: fc.constant(0), route: fc.constantFrom('POST /auth/refresh', 'POST /auth/logout') })
+)
+
+t.test('fuzz trailing-bit respellings of live tokens: refused with their code, nothing changes', async (t) => {
+  let sent = 0
+  await fc.assert(fc.asyncProperty(respelling, fc.nat(14), async ({ kind, segment, route }, nth) => {
+    const live = kind === 'access' ? fixture.accessToken : kind === 'refresh' ? fixture.refreshToken : fixture.cookieToken
+    const token = respelled(live, segment, nth)
+    fc.pre(token !== null)
+    const [method, path] = route.replace('@@SID@@', fixture.sessionId).split(' ') as ['GET' | 'POST' | 'DELETE', string]
+    const headers: Record<string, string> = kind === 'access'
+      ? { authorization: `Bearer ${token as string}` }
+      : kind === 'cookie' ? { cookie: `__Secure-refresh_token=${token as string}`, 'x-requested-with': 'fuzz' } : {}
+    const payload = kind === 'refresh' ? { refreshToken: token } : undefined
+    const before = await snapshot()
+    const response = await app.inject({ method, url: path, headers, payload })
+    sent++
+    const logoutByRefresh = kind !== 'access' && path === '/auth/logout'
+    const expected = logoutByRefresh ? 204 : 401
+    const code = kind === 'access' ? 'AUTH_TOKEN_INVALID' : 'AUTH_REFRESH_INVALID'
+    if (response.statusCode !== expected || (expected === 401 && response.json().code !== code)) {
+      throw new Error(`${kind} segment ${segment} on ${route}: ${response.statusCode} ${response.body}`)
+    }
+    if (await snapshot() !== before) throw new Error(`${kind} segment ${segment} on ${route} changed the store`)
+  }), { seed: SEED + ROUTES.length, numRuns: RESPELLING_RUNS, endOnFailure: true })
+  t.ok(sent >= RESPELLING_RUNS / 2, `${sent} respelled tokens refused`)
 })
 
 /** Sends raw bytes to the listening server and returns its status line. */

@@ -1,8 +1,10 @@
 // fast-check arbitraries for fuzzing every route (test/abuse/fuzz.test.ts). Generated requests name
-// live credentials through placeholders (`@@ACCESS@@`, or `@@ACCESS~12~65@@` for that token with
-// character 12 replaced by code 65), resolved against the current fixture when the request is sent,
-// so a counterexample stays readable and replayable while the fixture's tokens change.
+// live credentials through placeholders (`@@ACCESS@@`, `@@ACCESS~12~65@@` for that token with
+// character 12 replaced by code 65, or `@@ACCESS^2^5@@` for its signature segment respelled by its
+// unused trailing bits, the 5th such spelling), resolved against the current fixture when the
+// request is sent, so a counterexample stays readable and replayable while the fixture's tokens change.
 import fc from 'fast-check'
+import { trailingBitSpellings } from './token-spellings.js'
 
 export interface Fixture {
   username: string
@@ -22,7 +24,7 @@ export interface FuzzRequest {
   body: string | undefined
 }
 
-const PLACEHOLDER = /@@(ACCESS|REFRESH|COOKIE|SID|USERNAME|PASSWORD)(?:~(\d+)~(\d+))?@@/g
+const PLACEHOLDER = /@@(ACCESS|REFRESH|COOKIE|SID|USERNAME|PASSWORD)(?:~(\d+)~(\d+)|\^(\d+)\^(\d+))?@@/g
 
 function mutate (value: string, at: number, code: number): string {
   if (value.length === 0) return value
@@ -30,9 +32,24 @@ function mutate (value: string, at: number, code: number): string {
   return value.slice(0, index) + String.fromCharCode(code) + value.slice(index + 1)
 }
 
-/** Replaces every placeholder in `text` with the fixture's value (mutated when asked). */
+/**
+ * A token that decodes to the same bytes as `token` but is spelled differently: segment `segment`
+ * (of an access token's three; a refresh token has one after "rt_") with its unused trailing bits
+ * set, the `nth` such spelling (wrapping). Null when that segment has no unused bits.
+ */
+export function respelled (token: string, segment: number, nth: number): string | null {
+  const prefix = token.startsWith('rt_') ? 'rt_' : ''
+  const segments = token.slice(prefix.length).split('.')
+  const index = segment % segments.length
+  const spellings = trailingBitSpellings(segments[index] as string)
+  if (spellings.length === 0) return null
+  segments[index] = spellings[nth % spellings.length] as string
+  return prefix + segments.join('.')
+}
+
+/** Replaces every placeholder in `text` with the fixture's value (mutated or respelled when asked). */
 export function resolve (text: string, fixture: Fixture): string {
-  return text.replace(PLACEHOLDER, (_match, name: string, at?: string, code?: string) => {
+  return text.replace(PLACEHOLDER, (_match, name: string, at?: string, code?: string, segment?: string, nth?: string) => {
     const values: Record<string, string> = {
       ACCESS: fixture.accessToken,
       REFRESH: fixture.refreshToken,
@@ -42,6 +59,7 @@ export function resolve (text: string, fixture: Fixture): string {
       PASSWORD: fixture.password
     }
     const value = values[name] ?? ''
+    if (segment !== undefined && value !== '') return respelled(value, Number(segment), Number(nth)) ?? value
     return at === undefined ? value : mutate(value, Number(at), Number(code))
   })
 }
@@ -61,10 +79,11 @@ export function resolveRequest (request: FuzzRequest, fixture: Fixture): FuzzReq
 const printable = (maxLength = 80): fc.Arbitrary<string> => fc.string({ maxLength })
 const anyText = fc.oneof(printable(), fc.string({ unit: 'binary', maxLength: 40 }))
 
-/** A live token, a mutated one, one of another kind, or junk. */
+/** A live token, a mutated one, a respelled one, one of another kind, or junk. */
 const token = (name: 'ACCESS' | 'REFRESH' | 'COOKIE'): fc.Arbitrary<string> => fc.oneof(
   fc.constant(`@@${name}@@`),
   fc.tuple(fc.nat(400), fc.integer({ min: 0x21, max: 0x7e })).map(([at, code]) => `@@${name}~${at}~${code}@@`),
+  fc.tuple(fc.nat(2), fc.nat(14)).map(([segment, nth]) => `@@${name}^${segment}^${nth}@@`),
   fc.constantFrom('@@ACCESS@@', '@@REFRESH@@', '@@COOKIE@@', '@@ACCESS@@.@@ACCESS@@', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'),
   printable(120)
 )

@@ -1,6 +1,6 @@
 // The signing and verification keys of access tokens, read from JWT_KEYS_DIR (or one ephemeral key),
-// ready to sign and verify with (key objects made once per kid and load, ./jws.ts), and the
-// refresh-token MAC keys derived from them.
+// ready to sign and verify with (key objects made once per kid and load, ./jws.ts), and the MAC keys
+// derived from them (HKDF, one per purpose): refresh tokens' and device cookies'.
 // Rotation: add a newer file (the last name in byte order signs, so name keys by date) and reload.
 // Keep the old file for the overlap: at least REFRESH_IDLE_TTL (refresh tokens MAC'd under it keep
 // working until their session next refreshes), and never less than ACCESS_TOKEN_TTL + 5 minutes
@@ -54,6 +54,10 @@ export interface KeyRing {
   refreshMacKey (tag: Buffer): Buffer | undefined
   /** The tag and MAC key of the signing kid: what new refresh tokens are MAC'd with. */
   currentRefreshMac (): { tag: Buffer, key: Buffer }
+  /** The device-cookie MAC key of the kid whose tag is `tag` (4 bytes), if that kid is still in the ring. */
+  deviceCookieMacKey (tag: Buffer): Buffer | undefined
+  /** The tag and device-cookie MAC key of the signing kid. */
+  currentDeviceCookieMac (): { tag: Buffer, key: Buffer }
 }
 
 interface KeyEntry {
@@ -63,6 +67,7 @@ interface KeyEntry {
   jwk: PublicJwk | undefined
   macTag: Buffer
   macKey: Buffer
+  deviceMacKey: Buffer
   /** Made on first use, so a kid that never verifies (or never signs) builds no key object. */
   check?: SignatureCheck
   maker?: SignatureMaker
@@ -73,7 +78,8 @@ interface RingState {
   kids: readonly string[]
   signing: KeyEntry
   jwks: { keys: PublicJwk[] }
-  macKeys: Map<number, Buffer>
+  /** Entries by MAC tag (its first 4 bytes as a number). */
+  byMacTag: Map<number, KeyEntry>
 }
 
 const MIN_HS256_SECRET_BYTES = 32
@@ -91,14 +97,20 @@ export function refreshMacTag (kid: string): Buffer {
   return createHash('sha256').update(kid).digest().subarray(0, 4)
 }
 
+function derivedKey (secret: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'rotor', purpose, 32))
+}
+
 function entryFor (alg: JwtAlgorithm, kid: string, material: KeyObject | Buffer): KeyEntry {
   const macTag = refreshMacTag(kid)
   if (Buffer.isBuffer(material)) {
-    const macKey = Buffer.from(hkdfSync('sha256', material, 'rotor', 'refresh-token-mac', 32))
-    return { kid, signingKey: { kid, key: material }, verificationKey: { kid, key: material }, jwk: undefined, macTag, macKey }
+    const macKey = derivedKey(material, 'refresh-token-mac')
+    const deviceMacKey = derivedKey(material, 'device-cookie-mac')
+    return { kid, signingKey: { kid, key: material }, verificationKey: { kid, key: material }, jwk: undefined, macTag, macKey, deviceMacKey }
   }
   const pkcs8 = material.export({ type: 'pkcs8', format: 'der' })
-  const macKey = Buffer.from(hkdfSync('sha256', pkcs8, 'rotor', 'refresh-token-mac', 32))
+  const macKey = derivedKey(pkcs8, 'refresh-token-mac')
+  const deviceMacKey = derivedKey(pkcs8, 'device-cookie-mac')
   const publicKey = createPublicKey(material)
   const exported = publicKey.export({ format: 'jwk' })
   // Copy member by member: whatever export() returns, only public members can reach the JWKS.
@@ -112,7 +124,8 @@ function entryFor (alg: JwtAlgorithm, kid: string, material: KeyObject | Buffer)
     verificationKey: { kid, key: publicKey.export({ type: 'spki', format: 'pem' }) as string },
     jwk,
     macTag,
-    macKey
+    macKey,
+    deviceMacKey
   }
 }
 
@@ -173,16 +186,16 @@ async function readKeyDir (alg: JwtAlgorithm, dir: string): Promise<Map<string, 
 
 function ringState (alg: JwtAlgorithm, entries: Map<string, KeyEntry>): RingState {
   const kids = [...entries.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-  const macKeys = new Map<number, Buffer>()
+  const byMacTag = new Map<number, KeyEntry>()
   for (const entry of entries.values()) {
     const tag = entry.macTag.readUInt32BE(0)
-    if (macKeys.has(tag)) throw new ConfigError(`JWT_KEYS_DIR kid ${JSON.stringify(entry.kid)} has the same refresh MAC tag as another kid: rename one`)
-    macKeys.set(tag, entry.macKey)
+    if (byMacTag.has(tag)) throw new ConfigError(`JWT_KEYS_DIR kid ${JSON.stringify(entry.kid)} has the same refresh MAC tag as another kid: rename one`)
+    byMacTag.set(tag, entry)
   }
   const keys = alg === 'HS256' ? [] : kids.map((kid) => entries.get(kid)?.jwk).filter((jwk) => jwk !== undefined)
   for (const jwk of keys) Object.freeze(jwk)
   const jwks = Object.freeze({ keys: Object.freeze(keys) as PublicJwk[] })
-  return { entries, kids: Object.freeze(kids), signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, macKeys }
+  return { entries, kids: Object.freeze(kids), signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, byMacTag }
 }
 
 /** Fresh key material for `alg`: a PKCS8 PEM private key, or 32 random bytes for HS256. */
@@ -206,6 +219,15 @@ export async function generateKeyFile (alg: JwtAlgorithm, dir: string, kid = new
   const path = join(dir, `${kid}${alg === 'HS256' ? '.key' : '.pem'}`)
   await writeFile(path, await generateKeyMaterial(alg), { mode: 0o600, flag: 'wx' })
   return path
+}
+
+function entryOfTag (state: RingState, tag: Buffer): KeyEntry | undefined {
+  return tag.length === 4 ? state.byMacTag.get(tag.readUInt32BE(0)) : undefined
+}
+
+// Copies, so no caller can alter the ring's own bytes.
+function copyOf (key: Buffer | undefined): Buffer | undefined {
+  return key === undefined ? undefined : Buffer.from(key)
 }
 
 async function ephemeralEntries (alg: JwtAlgorithm): Promise<Map<string, KeyEntry>> {
@@ -248,11 +270,9 @@ export async function loadKeyRing (config: Pick<Config, 'jwtAlg' | 'jwtKeysDir'>
       state = ringState(alg, await readKeyDir(alg, dir))
       version += 1
     },
-    // Copies, so no caller can alter the ring's own bytes.
-    refreshMacKey (tag) {
-      const key = tag.length === 4 ? state.macKeys.get(tag.readUInt32BE(0)) : undefined
-      return key === undefined ? undefined : Buffer.from(key)
-    },
-    currentRefreshMac: () => ({ tag: Buffer.from(state.signing.macTag), key: Buffer.from(state.signing.macKey) })
+    refreshMacKey: (tag) => copyOf(entryOfTag(state, tag)?.macKey),
+    currentRefreshMac: () => ({ tag: Buffer.from(state.signing.macTag), key: Buffer.from(state.signing.macKey) }),
+    deviceCookieMacKey: (tag) => copyOf(entryOfTag(state, tag)?.deviceMacKey),
+    currentDeviceCookieMac: () => ({ tag: Buffer.from(state.signing.macTag), key: Buffer.from(state.signing.deviceMacKey) })
   }
 }

@@ -14,6 +14,7 @@ import keysPlugin from '../plugins/keys.js'
 import accessTokensPlugin from '../plugins/access-tokens.js'
 import authenticatePlugin from '../plugins/authenticate.js'
 import refreshTransportPlugin from '../plugins/refresh-transport.js'
+import deviceCookiePlugin from '../plugins/device-cookie.js'
 import healthRoutes from './routes/health.js'
 import jwksRoutes from './routes/jwks.js'
 import accountRoutes from './routes/accounts.js'
@@ -90,9 +91,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(healthRoutes)
   await app.register(jwksRoutes)
   await app.register(meRoutes)
-  // The /auth routes in a scope of their own: only they handle refresh cookies.
+  // The /auth routes in a scope of their own: only they handle refresh and device cookies.
   await app.register(async function authRoutes (auth) {
     await auth.register(refreshTransportPlugin, { config })
+    await auth.register(deviceCookiePlugin, { config })
     await auth.register(accountRoutes)
     await auth.register(tokenRoutes)
     await auth.register(sessionRoutes)

@@ -1,7 +1,9 @@
-// Accounts: register, authenticate (under the login throttle), log in (authenticate and start a
-// session), change password (ends every other session). Takes raw input and throws coded errors.
+// Accounts: register, authenticate (under the login throttle), log in (authenticate, start a session
+// and mint a device cookie), change password (ends every other session). Takes raw input and throws
+// coded errors.
 import { BadRequestError, InvalidCredentialsError, UsernameTakenError } from '../errors.js'
 import type { AuthStore, UserRecord } from '../store/types.js'
+import { mintDeviceCookie, readDeviceCookie, type DeviceCookie, type DeviceCookieKeys } from './device-cookies.js'
 import { releaseLoginAttempt, reserveLoginAttempt, type LoginThrottleDeps, type ReservedAttempt } from './login-throttle.js'
 import { dummyPasswordHash, hashPassword, normalisePassword, verifyPassword } from './passwords.js'
 import { newId } from './refresh-tokens.js'
@@ -13,8 +15,12 @@ export interface AccountDeps {
   now: () => number
 }
 
-export type LoginDeps = AccountDeps & LoginThrottleDeps & SessionDeps & {
+/** What checking a password under the login throttle takes. */
+export type ThrottledDeps = AccountDeps & LoginThrottleDeps & { keys: DeviceCookieKeys }
+
+export type LoginDeps = ThrottledDeps & SessionDeps & {
   config: LoginThrottleDeps['config'] & SessionDeps['config']
+  keys: DeviceCookieKeys & SessionDeps['keys']
 }
 
 export interface Credentials {
@@ -22,15 +28,19 @@ export interface Credentials {
   password: string
 }
 
-/** Who logs in from where, as the session records it. */
+/** Who logs in from where, as the session records it, and the device cookie it presented. */
 export interface LoginClient {
   ip: string
   userAgent: string
+  /** The device cookies it presented (any one valid for the username makes it a known device). */
+  deviceCookies?: readonly string[]
 }
 
 export interface LoggedIn {
   user: UserRecord
   session: IssuedRefreshToken
+  /** A new device cookie for this client and account (a fresh device id, a fresh failure count). */
+  deviceCookie: DeviceCookie
   /** Set when only the give-back of the reserved attempt failed: the attempt stays counted (the safe side). */
   releaseError?: unknown
 }
@@ -62,6 +72,16 @@ async function refuseUnknownUser (password: string): Promise<never> {
   throw new InvalidCredentialsError()
 }
 
+/** Reserves an attempt for the name, under a device's own counter when a cookie is valid for it. */
+async function reserveAttempt (deps: ThrottledDeps, normalisedUsername: string, deviceCookies: readonly string[] = []): Promise<ReservedAttempt> {
+  let knownDeviceId: string | null = null
+  for (const cookie of deviceCookies) {
+    knownDeviceId = readDeviceCookie(deps.keys, cookie, normalisedUsername, deps.now())
+    if (knownDeviceId !== null) break
+  }
+  return await reserveLoginAttempt(deps, normalisedUsername, knownDeviceId)
+}
+
 async function releaseQuietly (deps: LoginThrottleDeps, attempt: ReservedAttempt): Promise<void> {
   await releaseLoginAttempt(deps, attempt).catch(() => { /* the store is away: the original error says so */ })
 }
@@ -77,21 +97,23 @@ export async function registerAccount (deps: AccountDeps, credentials: Credentia
 }
 
 /**
- * Checks `credentials` under the login throttle. The attempt is reserved and the user looked up
+ * Checks `credentials` under the login throttle (per device when one of `deviceCookies` is one we
+ * minted for this username, else per username). The attempt is reserved and the user looked up
  * together, alongside `admit` (the caller's own admission check, such as a per-IP count), in one
  * round trip; nothing is decided before all three are settled, so no reservation is left behind by
  * a call that failed first, and a refused request hashes nothing. A wrong password (or unknown
  * user) stays counted; on success the caller owns the reservation and must release it.
  */
 export async function authenticate (
-  deps: AccountDeps & LoginThrottleDeps,
+  deps: ThrottledDeps,
   credentials: Credentials,
+  deviceCookies: readonly string[] | undefined,
   admit: () => Promise<void> = async () => {}
 ): Promise<{ user: UserRecord, attempt: ReservedAttempt }> {
   const username = requireUsername(credentials.username)
   const [admitting, reserving, lookingUp] = await Promise.allSettled([
     admit(),
-    reserveLoginAttempt(deps, username),
+    reserveAttempt(deps, username, deviceCookies),
     deps.store.findUserByUsername(username)
   ])
   if (admitting.status === 'rejected') {
@@ -120,31 +142,33 @@ export async function logIn (
   client: LoginClient,
   admit?: () => Promise<void>
 ): Promise<LoggedIn> {
-  const { user, attempt } = await authenticate(deps, credentials, admit)
+  const { user, attempt } = await authenticate(deps, credentials, client.deviceCookies, admit)
   let releaseError: unknown
   const [session] = await Promise.all([
     startSession(deps, { userId: user.id, ip: client.ip, userAgent: client.userAgent }),
     releaseLoginAttempt(deps, attempt).catch((error: unknown) => { releaseError = error ?? new Error('release failed') })
   ])
-  return releaseError === undefined ? { user, session } : { user, session, releaseError }
+  const deviceCookie = mintDeviceCookie(deps.keys, user.username, deps.now())
+  return releaseError === undefined ? { user, session, deviceCookie } : { user, session, deviceCookie, releaseError }
 }
 
 /**
  * Replaces the password of `userId` after checking `currentPassword`, and ends every session of the
  * user but `keepSessionId`. Returns how many sessions ended. A wrong `currentPassword` counts toward
- * the username's LOGIN_MAX_FAILURES like a failed login (reserved before the check, the same
- * counter), so an access token is no licence to guess the password; past it, RateLimitedError.
+ * LOGIN_MAX_FAILURES like a failed login (reserved before the check, on the same counter: the
+ * username's, or a known device's own), so an access token is no licence to guess the
+ * password; past the limit, RateLimitedError.
  */
 export async function changePassword (
-  deps: AccountDeps & LoginThrottleDeps,
-  change: { userId: string, keepSessionId: string, currentPassword: string, newPassword: string }
+  deps: ThrottledDeps,
+  change: { userId: string, keepSessionId: string, currentPassword: string, newPassword: string, deviceCookies?: readonly string[] }
 ): Promise<number> {
   const current = requirePassword(change.currentPassword, 'currentPassword')
   const next = requirePassword(change.newPassword, 'newPassword')
   const found = await deps.store.findUserById(change.userId)
   // An account deleted under a live token: no name to count under, and the same answer as a wrong password.
   if (found === null) return await refuseUnknownUser(current)
-  const attempt = await reserveLoginAttempt(deps, found.username)
+  const attempt = await reserveAttempt(deps, found.username, change.deviceCookies)
   let user: UserRecord
   try {
     user = await checkPassword(found, current)

@@ -29,7 +29,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { perIpLimit: 'in-route' },
     errorHandler: fastify.perIpLimit.errorHandler
   }, async (request, reply) => {
-    const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' }
+    const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? '', deviceCookies: request.presentedDeviceCookies() }
     let loggedIn
     try {
       loggedIn = await logIn(deps, request.body, client, async () => { await fastify.perIpLimit.countUnlessCounted(request, reply) })
@@ -43,7 +43,9 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     request.log.info({ event: 'login', userId: user.id, sessionId: session.sessionId }, 'login')
     const body = { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn }
     if (request.tokenTransport() === 'body') return { ...body, refreshToken: session.refreshToken }
-    reply.setRefreshCookie(session.refreshToken, session.expiresAt, fastify.now())
+    // Cookie clients (browsers) also get a device cookie: body clients asked for no cookies.
+    const now = fastify.now()
+    reply.setRefreshCookie(session.refreshToken, session.expiresAt, now).setDeviceCookie(loggedIn.deviceCookie, now)
     return body
   })
 
@@ -54,7 +56,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { userId, sessionId } = request.auth
     const { currentPassword, newPassword } = request.body
-    const ended = await changePassword(deps, { userId, keepSessionId: sessionId, currentPassword, newPassword })
+    const ended = await changePassword(deps, { userId, keepSessionId: sessionId, currentPassword, newPassword, deviceCookies: request.presentedDeviceCookies() })
     request.log.info({ event: 'password-changed', userId, sessionId, sessionsEnded: ended }, 'password changed')
     return await reply.code(204).send(null)
   })

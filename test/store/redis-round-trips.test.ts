@@ -11,6 +11,7 @@ import { Redis } from 'ioredis'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
 import { buildTestApp, loginBody, register, userWithSession } from '../helpers/app.js'
+import { browserLogin, newDevice } from '../helpers/device-logins.js'
 import { startRoundTripProxy } from '../helpers/round-trip-proxy.js'
 import { startRedisServer } from '../../bench/lib/redis-server.js'
 
@@ -215,4 +216,22 @@ t.test('POST /auth/login waits on Redis three times, a wrong password twice, a r
   t.equal(await roundTripsOf(async () => await loginBody(app, 'nobody-here', password), 401), 1, 'an unknown name (no account to read)')
   const { refreshToken } = await userWithSession(app)
   t.equal(await roundTripsOf(async () => await app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken } }), 200), 1, 'a refresh')
+})
+
+t.test('a login from a known device waits on Redis as often as any other: three times, twice when wrong', async (t) => {
+  const proxy = await startRoundTripProxy(server.port)
+  t.teardown(async () => { await proxy.close() })
+  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
+  t.teardown(async () => { await store.close() })
+  await store.ping()
+  const app = await buildTestApp(t, {}, { store })
+  const { username, password } = await userWithSession(app)
+  const device = await newDevice(app, username, password)
+  const roundTripsOf = async (attempt: string, status: number): Promise<number> => {
+    proxy.reset()
+    t.equal((await browserLogin(app, username, attempt, device)).statusCode, status)
+    return proxy.count()
+  }
+  t.equal(await roundTripsOf(password, 200), 3, 'a login (the device counted instead of the name)')
+  t.equal(await roundTripsOf('wrong password!', 401), 2, 'a wrong password')
 })

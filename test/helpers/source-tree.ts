@@ -35,13 +35,16 @@ export interface ImportOf {
 const STATIC_FROM = /^[ \t]*(import|export)\s+(type\s+)?(?:[\w$]+\s*,\s*)?(?:\{[^{}]*\}|\*(?:\s+as\s+[\w$]+)?|[\w$]+)\s*from\s*['"]([^'"]+)['"]/gm
 const SIDE_EFFECT = /^[ \t]*import\s*['"]([^'"]+)['"]/gm
 const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
+// createRequire(import.meta.url) called with a package name: how an optional native addon is loaded.
+const REQUIRED = /\b(?:require|createRequire\([^()]*\))\(\s*['"]([^'"]+)['"]\s*\)/g
 
-/** What a file imports or re-exports: static, side-effect and dynamic imports with literal specifiers. */
+/** What a file imports or re-exports: static, side-effect, dynamic and require() loads with literal specifiers. */
 export function importsWithKindOf (text: string): ImportOf[] {
   const found: ImportOf[] = []
   for (const match of text.matchAll(STATIC_FROM)) found.push({ specifier: match[3] as string, typeOnly: match[2] !== undefined })
   for (const match of text.matchAll(SIDE_EFFECT)) found.push({ specifier: match[1] as string, typeOnly: false })
   for (const match of text.matchAll(DYNAMIC)) found.push({ specifier: match[1] as string, typeOnly: false })
+  for (const match of text.matchAll(REQUIRED)) found.push({ specifier: match[1] as string, typeOnly: false })
   return found
 }
 
@@ -73,4 +76,11 @@ export async function topLevelFolders (): Promise<string[]> {
 export async function foldersUnder (folder: string): Promise<string[]> {
   const entries = await readdir(join(root, folder), { recursive: true, withFileTypes: true })
   return entries.filter((entry) => entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name).slice(root.length)).sort()
+}
+
+/** The package a bare specifier loads ('@fastify/jwt' for '@fastify/jwt/x', 'typebox' for 'typebox/value'); null for node: and relative ones. */
+export function packageOf (specifier: string): string | null {
+  if (specifier.startsWith('.') || specifier.startsWith('node:') || specifier.startsWith('/')) return null
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] as string
 }

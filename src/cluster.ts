@@ -19,7 +19,7 @@ function workerCount (): number {
     return config.workers === 0 ? availableParallelism() : config.workers
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`rotor: ${error.message}`)
+      for (const problem of error.problems) console.error(`rotor: ${problem}`)
       process.exit(78)
     }
     throw error

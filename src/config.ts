@@ -41,10 +41,24 @@ const ConfigSchema = Type.Object({
 /** The parsed, frozen configuration. Times are whole seconds, as in the contract. */
 export type Config = Readonly<Static<typeof ConfigSchema>>
 
-/** A bad or unsafe configuration value; `message` is the one line start-up prints. */
+/**
+ * A bad or unsafe configuration: `problems` holds one line per variable (naming it and what to set),
+ * `message` those lines joined by newlines; start-up prints them all and exits.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError'
+  readonly problems: readonly string[]
+
+  constructor (problems: string | readonly string[]) {
+    const lines = typeof problems === 'string' ? [problems] : problems
+    super(lines.join('\n'))
+    this.problems = lines
+  }
 }
+
+/** The default issuer, refused in production: tokens would name a server nobody reaches. */
+export const DEFAULT_JWT_ISSUER = 'http://localhost:3000'
+
 
 type Env = Record<string, string | undefined>
 
@@ -125,52 +139,65 @@ function deepFreeze<T> (value: T): T {
 }
 
 /**
- * Parses the environment into the server's configuration. Throws `ConfigError` with one line naming
- * the first bad variable and what it accepts. Production (`NODE_ENV=production`) refuses the unsafe
- * defaults that make the server easy to try: the embedded store, an ephemeral key, insecure cookies.
+ * Parses the environment into the server's configuration. Throws `ConfigError` with one line per
+ * bad variable (all of them at once) naming it and what it accepts. Production (`NODE_ENV=production`)
+ * refuses the unsafe defaults that make the server easy to try: the embedded store, an ephemeral key,
+ * insecure cookies, the localhost issuer.
  */
 export function loadConfig (env: Env = process.env): Config {
-  const cookieSecure = boolean(env, 'COOKIE_SECURE', true)
+  // Every problem is collected, so one start-up reports them all rather than one per attempt.
+  const problems: string[] = []
+  function collect<T> (parse: () => T, fallback: T): T {
+    try {
+      return parse()
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems.push(...error.problems)
+      return fallback
+    }
+  }
+  const cookieSecure = collect(() => boolean(env, 'COOKIE_SECURE', true), true)
   const config = {
     production: env.NODE_ENV === 'production',
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    port: collect(() => integer(env, 'PORT', 3000, 0, 65535), 3000),
     host: text(env, 'HOST', '127.0.0.1'),
     redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
-    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
+    redisClusterNodes: collect(() => clusterNodes(env.REDIS_CLUSTER_NODES), undefined),
     redisPrefix: text(env, 'REDIS_PREFIX', 'auth:'),
-    jwtAlg: oneOf(env, 'JWT_ALG', 'EdDSA', JWT_ALGORITHMS),
+    jwtAlg: collect(() => oneOf(env, 'JWT_ALG', 'EdDSA', JWT_ALGORITHMS), 'EdDSA'),
     jwtKeysDir: env.JWT_KEYS_DIR === '' ? undefined : env.JWT_KEYS_DIR,
-    jwtIssuer: text(env, 'JWT_ISSUER', 'http://localhost:3000'),
+    jwtIssuer: text(env, 'JWT_ISSUER', DEFAULT_JWT_ISSUER),
     jwtAudience: text(env, 'JWT_AUDIENCE', 'api'),
-    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86400),
-    refreshIdleTtl: integer(env, 'REFRESH_IDLE_TTL', 1209600, 1),
-    sessionMaxTtl: integer(env, 'SESSION_MAX_TTL', 2592000, 1),
-    refreshReuseGrace: integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
+    accessTokenTtl: collect(() => integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86400), 900),
+    refreshIdleTtl: collect(() => integer(env, 'REFRESH_IDLE_TTL', 1209600, 1), 1209600),
+    sessionMaxTtl: collect(() => integer(env, 'SESSION_MAX_TTL', 2592000, 1), 2592000),
+    refreshReuseGrace: collect(() => integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300), 10),
     cookieSecure,
     cookieName: text(env, 'COOKIE_NAME', cookieSecure ? '__Secure-refresh_token' : 'refresh_token'),
-    trustProxy: trustProxy(env.TRUST_PROXY),
-    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 120, 1),
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1),
-    requestTimeout: integer(env, 'REQUEST_TIMEOUT', 10, 1, 3600),
-    workers: integer(env, 'WORKERS', 0, 0, 256)
+    trustProxy: collect(() => trustProxy(env.TRUST_PROXY), undefined),
+    rateLimitPerMinute: collect(() => integer(env, 'RATE_LIMIT_PER_MINUTE', 120, 1), 120),
+    logLevel: collect(() => oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS), 'info'),
+    loginMaxFailures: collect(() => integer(env, 'LOGIN_MAX_FAILURES', 10, 1), 10),
+    requestTimeout: collect(() => integer(env, 'REQUEST_TIMEOUT', 10, 1, 3600), 10),
+    workers: collect(() => integer(env, 'WORKERS', 0, 0, 256), 0)
   }
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
-    throw new ConfigError(`REDIS_URL is not valid: expected redis://… or rediss://…`)
+    problems.push(`REDIS_URL is not valid: expected redis://… or rediss://…`)
   }
   if (!/^[^{}\s]{1,64}$/.test(config.redisPrefix)) {
-    throw new ConfigError(`REDIS_PREFIX=${JSON.stringify(config.redisPrefix)} is not valid: expected 1 to 64 characters without spaces or braces (braces would break Redis Cluster hash tags)`)
+    problems.push(`REDIS_PREFIX=${JSON.stringify(config.redisPrefix)} is not valid: expected 1 to 64 characters without spaces or braces (braces would break Redis Cluster hash tags)`)
   }
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(config.cookieName)) {
-    throw new ConfigError(`COOKIE_NAME=${JSON.stringify(config.cookieName)} is not valid: expected an RFC 6265 cookie name (letters, digits and !#$%&'*+-.^_\`|~)`)
+    problems.push(`COOKIE_NAME=${JSON.stringify(config.cookieName)} is not valid: expected an RFC 6265 cookie name (letters, digits and !#$%&'*+-.^_\`|~)`)
   }
   if (config.cookieName.startsWith('__Secure-') && !cookieSecure) {
-    throw new ConfigError('COOKIE_NAME starts with __Secure- but COOKIE_SECURE=false: browsers drop such cookies; choose another name or keep COOKIE_SECURE=true')
+    problems.push('COOKIE_NAME starts with __Secure- but COOKIE_SECURE=false: browsers drop such cookies; choose another name or keep COOKIE_SECURE=true')
   }
   if (config.sessionMaxTtl < config.refreshIdleTtl) {
-    throw new ConfigError(`SESSION_MAX_TTL=${config.sessionMaxTtl} is not valid: it must be at least REFRESH_IDLE_TTL (${config.refreshIdleTtl})`)
+    problems.push(`SESSION_MAX_TTL=${config.sessionMaxTtl} is not valid: it must be at least REFRESH_IDLE_TTL (${config.refreshIdleTtl})`)
   }
-  if (config.production) refuseUnsafeProductionDefaults(config)
+  if (config.production) problems.push(...unsafeProductionSettings(config))
+  if (problems.length > 0) throw new ConfigError(problems)
   if (!Value.Check(ConfigSchema, config)) {
     const first = Value.Errors(ConfigSchema, config)[0]
     throw new ConfigError(`configuration is not valid: ${first?.instancePath ?? ''} ${first?.message ?? ''}`)
@@ -178,14 +205,20 @@ export function loadConfig (env: Env = process.env): Config {
   return deepFreeze(config)
 }
 
-function refuseUnsafeProductionDefaults (config: Static<typeof ConfigSchema>): void {
+/** One line per unsafe default production refuses, each naming the variable and what to set. */
+function unsafeProductionSettings (config: Static<typeof ConfigSchema>): string[] {
+  const problems: string[] = []
   if (config.redisUrl === undefined && config.redisClusterNodes === undefined) {
-    throw new ConfigError('NODE_ENV=production needs REDIS_URL or REDIS_CLUSTER_NODES: the embedded store keeps sessions in one process and loses them on restart')
+    problems.push('NODE_ENV=production needs REDIS_URL or REDIS_CLUSTER_NODES: the embedded store keeps sessions in one process and loses them on restart; set REDIS_URL=redis://user:password@host:6379')
   }
   if (config.jwtKeysDir === undefined) {
-    throw new ConfigError('NODE_ENV=production needs JWT_KEYS_DIR: an ephemeral key would log everyone out at every restart and differ between instances')
+    problems.push('NODE_ENV=production needs JWT_KEYS_DIR: an ephemeral key would log everyone out at every restart and differ between instances; set it to a folder of keys made by `npm run keys`')
   }
   if (!config.cookieSecure) {
-    throw new ConfigError('NODE_ENV=production refuses COOKIE_SECURE=false: refresh cookies must never travel over plain http')
+    problems.push('NODE_ENV=production refuses COOKIE_SECURE=false: refresh cookies must never travel over plain http; remove it or set COOKIE_SECURE=true')
   }
+  if (config.jwtIssuer === DEFAULT_JWT_ISSUER) {
+    problems.push(`NODE_ENV=production refuses JWT_ISSUER=${DEFAULT_JWT_ISSUER} (the default), which names no reachable server; set JWT_ISSUER to this server's public https URL, e.g. JWT_ISSUER=https://auth.example.com`)
+  }
+  return problems
 }

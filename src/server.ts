@@ -8,11 +8,11 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
 
-// A bad configuration is one line on stderr, never a stack trace: the ones found while building
+// A bad configuration is one line on stderr per problem, never a stack trace: the ones found while building
 // the app (an unreadable JWT_KEYS_DIR, an HS256 secret under 32 bytes) as much as loadConfig's.
 function exitOnConfigError (error: unknown): never {
   if (error instanceof ConfigError) {
-    console.error(`rotor: ${error.message}`)
+    for (const problem of error.problems) console.error(`rotor: ${problem}`)
     process.exit(78) // EX_CONFIG
   }
   throw error

@@ -10,6 +10,7 @@ import t from 'tap'
 import { importsWithKindOf, packageOf, root, sourcesOf, type SourceFile } from './helpers/source-tree.js'
 
 interface Manifest {
+  name: string
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
@@ -17,7 +18,8 @@ interface Manifest {
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest
 const runtime = Object.keys(manifest.dependencies ?? {})
 const peers = Object.keys(manifest.peerDependencies ?? {})
-const declared = [...runtime, ...peers, ...Object.keys(manifest.devDependencies ?? {})]
+// The package's own name counts: the examples import the clients the way users do, through its "exports".
+const declared = [manifest.name, ...runtime, ...peers, ...Object.keys(manifest.devDependencies ?? {})]
 
 function packagesLoadedBy (files: SourceFile[], valuesOnly: boolean): Map<string, string> {
   const loadedBy = new Map<string, string>()

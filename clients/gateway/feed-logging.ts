@@ -10,6 +10,13 @@ export interface FeedLogger {
   error (object: object, message: string): void
 }
 
+/** One line for an error: fetch's own says only "fetch failed", its cause says why (ECONNREFUSED …). */
+function describe (error: Error): string {
+  const cause = error.cause as { code?: unknown, message?: unknown } | undefined
+  const detail = cause === undefined ? undefined : typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message : undefined
+  return detail === undefined ? error.message : `${error.message}: ${detail}`
+}
+
 export function logFeedEvents (feed: RevocationFeed, log: FeedLogger): void {
   if (log.debug !== undefined) {
     const debug = log.debug.bind(log)
@@ -19,7 +26,7 @@ export function logFeedEvents (feed: RevocationFeed, log: FeedLogger): void {
   feed.on('reset', () => { log.info({ event: 'revocation-feed-reset' }, 'revocation feed cursor too old: replacing the revocation set') })
   feed.on('keys', () => { log.info({ event: 'revocation-feed-keys' }, 'Rotor\'s keys changed: fetching the JWKS again') })
   feed.on('disconnected', ({ error, retryInMs }) => {
-    log.warn({ event: 'revocation-feed-disconnected', err: { message: error.message, code: (error as { code?: unknown }).code }, retryInMs }, 'revocation feed disconnected')
+    log.warn({ event: 'revocation-feed-disconnected', reason: describe(error), retryInMs }, 'revocation feed disconnected')
   })
   feed.on('stale', () => {
     log.error({ event: 'revocation-feed-stale', onStale: feed.onStale }, `revocation feed disconnected too long: tokens are ${feed.onStale === 'accept' ? 'accepted without' : 'refused for want of'} a revocation check`)

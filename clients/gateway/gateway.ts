@@ -45,7 +45,7 @@ export function createRotorGateway (options: RotorGatewayOptions): RotorGateway 
   feed.on('keys', () => {
     keySet.refetch().catch((error: unknown) => {
       // jose fetches again when a token names a kid it does not know, so this is not fatal.
-      log?.warn({ event: 'jwks-refetch-failed', err: { message: (error as Error).message } }, 'could not fetch Rotor\'s JWKS after a key change')
+      log?.warn({ event: 'jwks-refetch-failed', reason: (error as Error).message }, 'could not fetch Rotor\'s JWKS after a key change')
     })
   })
   return {

@@ -14,7 +14,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['bench/**', 'examples/**', 'test/**', '.ci/**'],
+    files: ['bench/**', 'test/**'],
     rules: { 'no-console': 'off' }
   }
 )

@@ -1,7 +1,7 @@
 // Builds the server from a parsed configuration. Never listens (src/server.ts does). Every plugin is
 // registered here, in dependency order, so the whole graph reads in one screen.
 import type { Server } from 'node:http'
-import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type RouteOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
@@ -14,6 +14,7 @@ import keysPlugin from '../plugins/keys.js'
 import accessTokensPlugin from '../plugins/access-tokens.js'
 import authenticatePlugin from '../plugins/authenticate.js'
 import refreshTransportPlugin from '../plugins/refresh-transport.js'
+import openApiPlugin from '../plugins/openapi.js'
 import deviceCookiePlugin from '../plugins/device-cookie.js'
 import healthRoutes from './routes/health.js'
 import jwksRoutes from './routes/jwks.js'
@@ -37,6 +38,8 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream
   /** The clock for every decision, in ms since the epoch (tests move it). */
   now?: () => number
+  /** Called for every route as it registers (tests list the routes the app serves). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /** The largest request body any route accepts; larger is 413 before any parsing. */
@@ -77,6 +80,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Fastify parses text/plain by default; the contract takes JSON only, so anything else is 415.
   app.removeContentTypeParser('text/plain')
 
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
   app.decorate('config', config)
   app.decorate('now', options.now ?? Date.now)
 
@@ -87,6 +91,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(keysPlugin, { config })
   await app.register(accessTokensPlugin, { config })
   await app.register(authenticatePlugin, { config })
+
+  // Before the routes: the document is built as they register.
+  await app.register(openApiPlugin, { config })
 
   await app.register(healthRoutes)
   await app.register(jwksRoutes)

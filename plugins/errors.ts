@@ -17,6 +17,9 @@ declare module 'fastify' {
   }
 }
 
+/** The largest request body any route accepts; larger is 413 before any parsing. */
+export const BODY_LIMIT = 16 * 1024
+
 export interface ErrorBody {
   statusCode: number
   code: string
@@ -104,6 +107,12 @@ function bearerChallenge (error: FastifyError): string {
   return `Bearer realm="rotor", error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`
 }
 
+// Fastify's body-parser refusals, reworded to say what to send instead (codes unchanged).
+const PARSER_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send the body as JSON with Content-Type: application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: `The request body is too large: send at most ${BODY_LIMIT} bytes`
+}
+
 // A request error without a code of its own (a plugin's 4xx) answers with the generic request code.
 const FALLBACK_CODE = new BadRequestError('').code
 
@@ -122,7 +131,7 @@ export default fp(async function errorsPlugin (fastify) {
     if (error instanceof RateLimitedError && 'retryAfterSeconds' in error && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', String(error.retryAfterSeconds))
     }
-    return reply.code(statusCode).send(errorBody(statusCode, code, error.message))
+    return reply.code(statusCode).send(errorBody(statusCode, code, PARSER_MESSAGES[code] ?? error.message))
   })
 
   fastify.setNotFoundHandler(function handleNotFound (request, reply) {

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
 import { fastifyLogging } from './logger.js'
-import errorsPlugin, { clientErrorHandler, frameworkErrorHandler } from '../plugins/errors.js'
+import errorsPlugin, { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler } from '../plugins/errors.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
@@ -42,8 +42,7 @@ export interface BuildOptions {
   onRoute?: (route: RouteOptions) => void
 }
 
-/** The largest request body any route accepts; larger is 413 before any parsing. */
-export const BODY_LIMIT = 16 * 1024
+export { BODY_LIMIT }
 /** Room for a 60 kB bearer token to reach our verifier (and be refused with a contract error). */
 export const MAX_HEADER_SIZE = 64 * 1024
 

@@ -23,7 +23,7 @@ export const TokenInvalidError = createError('AUTH_TOKEN_INVALID', 'The access t
 export const TokenExpiredError = createError('AUTH_TOKEN_EXPIRED', 'The access token has expired: refresh it', 401)
 
 // --- Refresh tokens ------------------------------------------------------------------------
-export const RefreshMissingError = createError('AUTH_REFRESH_MISSING', 'A refresh token is required', 401)
+export const RefreshMissingError = createError('AUTH_REFRESH_MISSING', 'A refresh token is required: send the refresh cookie with an X-Requested-With header, or {"refreshToken": "rt_…"} in the body with X-Token-Transport: body', 401)
 export const RefreshInvalidError = createError('AUTH_REFRESH_INVALID', 'The refresh token is not valid: log in again', 401)
 export const RefreshReusedError = createError('AUTH_REFRESH_REUSED', 'The refresh token was already used: the session has ended, log in again', 401)
 export const CsrfError = createError('AUTH_CSRF', 'A cookie-authenticated request must carry the X-Requested-With header', 403)

@@ -7,6 +7,7 @@ import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
 import { fastifyLogging } from './logger.js'
 import errorsPlugin, { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler } from '../plugins/errors.js'
+import jsonBodyPlugin from '../plugins/json-body.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
@@ -84,6 +85,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.decorate('now', options.now ?? Date.now)
 
   await app.register(errorsPlugin)
+  await app.register(jsonBodyPlugin)
   await app.register(securityHeadersPlugin)
   await app.register(storePlugin, { config, store: options.store })
   await app.register(rateLimitPlugin, { config })

@@ -8,7 +8,7 @@ import { releaseLoginAttempt, reserveLoginAttempt, type LoginThrottleDeps, type 
 import { dummyPasswordHash, hashPassword, normalisePassword, verifyPassword } from './passwords.js'
 import { newId } from './refresh-tokens.js'
 import { startSession, type IssuedRefreshToken, type SessionDeps } from './sessions.js'
-import { normaliseUsername } from './usernames.js'
+import { usernameForLogin, usernameForRegistration } from './usernames.js'
 
 export interface AccountDeps {
   store: AuthStore
@@ -45,10 +45,10 @@ export interface LoggedIn {
   releaseError?: unknown
 }
 
-function requireUsername (raw: string): string {
-  const username = normaliseUsername(raw)
-  if (username === null) throw new BadRequestError('username must be 3 to 64 characters after NFKC normalisation, without control characters')
-  return username
+/** The first account stored under one of `forms` (a name's profile form first, then its old forms). */
+async function findUserByForms (store: AuthStore, forms: readonly string[]): Promise<UserRecord | null> {
+  const found = await Promise.all(forms.map(async (form) => await store.findUserByUsername(form)))
+  return found.find((user) => user !== null) ?? null
 }
 
 function requirePassword (raw: string, field = 'password'): string {
@@ -87,10 +87,11 @@ async function releaseQuietly (deps: LoginThrottleDeps, attempt: ReservedAttempt
 }
 
 export async function registerAccount (deps: AccountDeps, credentials: Credentials): Promise<{ id: string, username: string }> {
-  const username = requireUsername(credentials.username)
+  const { username, forms } = usernameForRegistration(credentials.username)
   const password = requirePassword(credentials.password)
-  // Spare the argon2 work for a name already taken; createUser below stays the atomic check.
-  if (await deps.store.findUserByUsername(username) !== null) throw new UsernameTakenError()
+  // Spare the argon2 work for a name already taken; createUser below stays the atomic check. An
+  // account registered before the username profile applied may hold the name in an old form.
+  if (await findUserByForms(deps.store, forms) !== null) throw new UsernameTakenError()
   const user = { id: newId(), username, passwordHash: await hashPassword(password), createdAt: deps.now() }
   if (await deps.store.createUser(user) === 'taken') throw new UsernameTakenError()
   return { id: user.id, username }
@@ -110,11 +111,11 @@ export async function authenticate (
   deviceCookies: readonly string[] | undefined,
   admit: () => Promise<void> = async () => {}
 ): Promise<{ user: UserRecord, attempt: ReservedAttempt }> {
-  const username = requireUsername(credentials.username)
+  const { username, forms } = usernameForLogin(credentials.username)
   const [admitting, reserving, lookingUp] = await Promise.allSettled([
     admit(),
     reserveAttempt(deps, username, deviceCookies),
-    deps.store.findUserByUsername(username)
+    findUserByForms(deps.store, forms)
   ])
   if (admitting.status === 'rejected') {
     // Refused before any guess was made: the username's count goes back.

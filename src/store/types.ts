@@ -12,7 +12,7 @@
 /** An account. `passwordHash` is an argon2id PHC string. */
 export interface UserRecord {
   id: string
-  /** Normalised (NFKC, lower-case) username; unique. */
+  /** The username as src/domain/usernames.ts enforces it (RFC 8265 UsernameCaseMapped; accounts registered earlier hold NFKC, lower case); unique. */
   username: string
   passwordHash: string
   createdAt: number

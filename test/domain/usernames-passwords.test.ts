@@ -1,18 +1,20 @@
 import t from 'tap'
-import { normaliseUsername } from '../../src/domain/usernames.js'
+import { usernameCaseMapped } from '../../src/domain/usernames.js'
 import { hashPassword, normalisePassword, verifyPassword, dummyPasswordHash } from '../../src/domain/passwords.js'
 
-t.test('usernames are NFKC and lower-cased, 3 to 64 characters, no control characters', async (t) => {
-  t.equal(normaliseUsername('Ａｌｉｃｅ'), 'alice')
-  t.equal(normaliseUsername('ALICE'), 'alice')
-  t.equal(normaliseUsername('ab'), null)
-  t.equal(normaliseUsername('a'.repeat(64)), 'a'.repeat(64))
-  t.equal(normaliseUsername('a'.repeat(65)), null)
-  t.equal(normaliseUsername('ali\u0000ce'), null)
-  t.equal(normaliseUsername('ali\nce'), null)
-  t.equal(normaliseUsername('ali\u007fce'), null)
-  t.equal(normaliseUsername('\ud800abc'), null, 'lone surrogate')
-  t.equal(normaliseUsername('😀😀😀'), '😀😀😀', 'three characters, six UTF-16 units')
+t.test('usernames: width-mapped, lower-cased, NFC, 3 to 64 characters, no control characters', async (t) => {
+  const name = (raw: string): string | undefined => usernameCaseMapped(raw).username
+  t.equal(name('Ａｌｉｃｅ'), 'alice')
+  t.equal(name('ALICE'), 'alice')
+  t.equal(name('ab'), undefined)
+  t.equal(name('a'.repeat(64)), 'a'.repeat(64))
+  t.equal(name('a'.repeat(65)), undefined)
+  t.equal(name('ali\u0000ce'), undefined)
+  t.equal(name('ali\nce'), undefined)
+  t.equal(name('ali\u007fce'), undefined)
+  t.equal(name('\ud800abc'), undefined, 'lone surrogate')
+  t.equal(name('𝒜𝒷𝒸'), undefined, 'mathematical letters are compatibility characters')
+  t.equal(name('𐐀𐐁𐐂'), '𐐨𐐩𐐪', 'three characters, six UTF-16 units (Deseret, lower-cased)')
 })
 
 t.test('passwords: NFKC only, 8 to 1024 characters, no trimming', async (t) => {

@@ -1,0 +1,71 @@
+// Opens test/clients/browser/fixtures/index.html (one browser client, restoring its session on load)
+// and types what that page puts on globalThis, for the functions tests run in it.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import type { StaticFile } from '../../examples/spa/spa-server.js'
+import { REPO_ROOT } from './server-process.js'
+
+/** The part of the client's API the tests call (clients/browser/client.ts). */
+interface PageClient {
+  login (username: string, password: string): Promise<void>
+  logout (): Promise<void>
+  logoutAll (): Promise<void>
+  fetch (input: string, init?: RequestInit): Promise<Response>
+  getAccessToken (): Promise<string | null>
+}
+
+export interface PageRecord {
+  sessionEnds: Array<{ reason: string, at: number }>
+  tokens: Array<string | null>
+  /** What getAccessToken() gave when the page loaded; undefined until it answered. */
+  restored: string | null | undefined
+}
+
+declare global {
+  // Set by fixtures/page.js; only ever read inside page.evaluate().
+  var rotorTest: { rotor: PageClient, record: PageRecord }
+}
+
+const FIXTURES = join(REPO_ROOT, 'test', 'clients', 'browser', 'fixtures')
+
+export async function clientPageFiles (): Promise<Record<string, StaticFile>> {
+  return {
+    '/index.html': { body: await readFile(join(FIXTURES, 'index.html')), type: 'text/html; charset=utf-8' },
+    '/page.js': { body: await readFile(join(FIXTURES, 'page.js')), type: 'text/javascript' }
+  }
+}
+
+/** A new tab on the test page, once the client has tried to restore the session. */
+export async function openClientPage (context: BrowserContext, origin: string, query = ''): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(`${origin}/${query}`)
+  await waitUntilRestored(page)
+  return page
+}
+
+export async function waitUntilRestored (page: Page): Promise<void> {
+  await page.waitForFunction(() => globalThis.rotorTest?.record.restored !== undefined)
+}
+
+export async function record (page: Page): Promise<PageRecord> {
+  return await page.evaluate(() => globalThis.rotorTest.record)
+}
+
+/** The client's current access token (refreshing first if it thinks one is due). */
+export async function accessToken (page: Page): Promise<string | null> {
+  return await page.evaluate(() => globalThis.rotorTest.rotor.getAccessToken())
+}
+
+/** Resolves once `condition` holds, checking every 50 ms; rejects naming `what` after `timeoutMs`. */
+export async function waitFor (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+export async function login (page: Page, username: string, password: string): Promise<void> {
+  await page.evaluate((account) => globalThis.rotorTest.rotor.login(account.username, account.password), { username, password })
+}

@@ -24,7 +24,11 @@ export interface PageRecord {
 
 declare global {
   // Set by fixtures/page.js; only ever read inside page.evaluate().
-  var rotorTest: { rotor: PageClient, record: PageRecord }
+  var rotorTest: {
+    rotor: PageClient
+    record: PageRecord
+    locks: { hold (name: string): void, isHeld (name: string): Promise<boolean> }
+  }
 }
 
 const FIXTURES = join(REPO_ROOT, 'test', 'clients', 'browser', 'fixtures')

@@ -2,7 +2,7 @@
 // sent again with the new token: 20 x 401 AUTH_TOKEN_EXPIRED, 1 refresh, 20 x 200, counted by Rotor.
 import t from 'tap'
 import { launchChromium } from '../../helpers/chromium.js'
-import { accessToken, clientPageFiles, login, record, waitFor, waitUntilRestored } from '../../helpers/client-page.js'
+import { accessToken, clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { httpRequest } from '../../helpers/server-process.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
 
@@ -17,13 +17,11 @@ await origin.register(USERNAME, PASSWORD)
 t.test(`${CALLS} parallel calls with an expired token make one refresh and all succeed`, async (t) => {
   const context = await browser.newContext()
   t.teardown(async () => { await context.close() })
-  const page = await context.newPage()
   // The page's clock stands still, as in a frozen tab: no timer runs (so no refresh ahead of
   // expiry), and Date.now() does not move, so the client takes for valid a token Rotor calls expired.
-  await page.clock.install()
-  await page.goto(`${origin.url}/`)
-  await waitUntilRestored(page)
-  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 100))
+  await context.clock.install()
+  const page = await openClientPage(context, origin.url)
+  await context.clock.pauseAt(Date.now() + 100)
   await login(page, USERNAME, PASSWORD)
   const expired = await accessToken(page)
   if (expired === null) throw new Error('no token after login')

@@ -22,12 +22,21 @@ export interface PageRecord {
   restored: string | null | undefined
 }
 
+export interface ReadableStorage {
+  localStorage: Array<[string, string]>
+  sessionStorage: Array<[string, string]>
+  cookie: string
+  indexedDB: Array<string | undefined>
+  caches: string[]
+}
+
 declare global {
   // Set by fixtures/page.js; only ever read inside page.evaluate().
   var rotorTest: {
     rotor: PageClient
     record: PageRecord
     locks: { hold (name: string): void, isHeld (name: string): Promise<boolean> }
+    readableStorage (): Promise<ReadableStorage>
   }
 }
 

@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Scripts a page loads as they are (no build step): the browser's globals they use.
-    files: ['examples/*/public/**/*.js', 'test/clients/browser/fixtures/**/*.js'],
+    files: ['examples/*/public/**/*.js', 'test/helpers/client-page/*.js'],
     languageOptions: {
       globals: Object.fromEntries(['document', 'location', 'navigator', 'localStorage', 'sessionStorage', 'indexedDB', 'caches', 'fetch', 'FormData', 'URLSearchParams', 'console', 'globalThis'].map((name) => [name, 'readonly']))
     }

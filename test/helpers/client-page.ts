@@ -1,4 +1,4 @@
-// Opens test/clients/browser/fixtures/index.html (one browser client, restoring its session on load)
+// Opens test/helpers/client-page/index.html (one browser client, restoring its session on load)
 // and types what that page puts on globalThis, for the functions tests run in it.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -31,7 +31,7 @@ export interface ReadableStorage {
 }
 
 declare global {
-  // Set by fixtures/page.js; only ever read inside page.evaluate().
+  // Set by client-page/page.js; only ever read inside page.evaluate().
   var rotorTest: {
     rotor: PageClient
     record: PageRecord
@@ -40,12 +40,12 @@ declare global {
   }
 }
 
-const FIXTURES = join(REPO_ROOT, 'test', 'clients', 'browser', 'fixtures')
+const PAGE_DIR = join(REPO_ROOT, 'test', 'helpers', 'client-page')
 
 export async function clientPageFiles (): Promise<Record<string, StaticFile>> {
   return {
-    '/index.html': { body: await readFile(join(FIXTURES, 'index.html')), type: 'text/html; charset=utf-8' },
-    '/page.js': { body: await readFile(join(FIXTURES, 'page.js')), type: 'text/javascript' }
+    '/index.html': { body: await readFile(join(PAGE_DIR, 'index.html')), type: 'text/html; charset=utf-8' },
+    '/page.js': { body: await readFile(join(PAGE_DIR, 'page.js')), type: 'text/javascript' }
   }
 }
 

@@ -5,9 +5,11 @@ import t from 'tap'
 import { readFile, readdir } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import type { StaticFile } from '../../examples/spa/spa-server.js'
-import { launchChromium } from '../helpers/chromium.js'
+import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../helpers/chromium.js'
 import { startRotorOrigin } from '../helpers/rotor-origin.js'
 import { httpRequest, REPO_ROOT } from '../helpers/server-process.js'
+
+t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const USERNAME = 'ada'
 const PASSWORD = 'correct horse battery staple'
@@ -20,8 +22,7 @@ const origin = await startRotorOrigin(t, { files })
 const browser = await launchChromium(t)
 
 t.test('the example page logs in, lists and revokes sessions, and logs out', async (t) => {
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (error) => { errors.push(error.message) })

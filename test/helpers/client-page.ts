@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import type { StaticFile } from '../../examples/spa/spa-server.js'
+import { BROWSER_STEP_TIMEOUT_MS } from './chromium.js'
 import { REPO_ROOT } from './server-process.js'
 
 /** The part of the client's API the tests call (clients/browser/client.ts). */
@@ -71,7 +72,7 @@ export async function accessToken (page: Page): Promise<string | null> {
 }
 
 /** Resolves once `condition` holds, checking every 50 ms; rejects naming `what` after `timeoutMs`. */
-export async function waitFor (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitFor (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = BROWSER_STEP_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!await condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)

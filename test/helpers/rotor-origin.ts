@@ -71,14 +71,15 @@ export async function startRotorOrigin (t: Teardown, options: { env?: Record<str
   async function startRotor (): Promise<void> {
     const server = await spawnServer(t, env)
     processes.push(server)
-    const deadline = Date.now() + 30_000
+    // Starting takes a second on an idle machine and far longer on a loaded one.
+    const deadline = Date.now() + 120_000
     while (Date.now() < deadline) {
       if (server.child.exitCode !== null) throw new Error(`Rotor exited (${server.child.exitCode}): ${server.stderr()}`)
       const ready = await httpRequest(`${rotorUrl}/ready`).catch(() => null)
       if (ready?.status === 200) return
       await sleep(50)
     }
-    throw new Error(`Rotor not ready at ${rotorUrl} within 30 s: ${server.stderr()}`)
+    throw new Error(`Rotor not ready at ${rotorUrl} within 120 s: ${server.stderr()}`)
   }
 
   async function stopRotor (): Promise<void> {

@@ -2,9 +2,11 @@
 // within a second, and no tab tries to refresh after it.
 import t, { type Test } from 'tap'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchChromium } from '../../helpers/chromium.js'
+import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
+
+t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 /** No refresh falls due on its own during a test. */
@@ -34,8 +36,7 @@ async function threeTabs (t: Test, context: BrowserContext, username: string): P
 
 t.test('logout in one tab ends the session in the other two within a second, once', async (t) => {
   await origin.register('logoutone', PASSWORD)
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   const [a, b, c] = await threeTabs(t, context, 'logoutone') as [Page, Page, Page]
 
   const before = origin.requests().length

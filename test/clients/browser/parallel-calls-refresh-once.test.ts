@@ -1,10 +1,12 @@
 // Twenty calls that all find the access token expired share one POST /auth/refresh, and every one is
 // sent again with the new token: 20 x 401 AUTH_TOKEN_EXPIRED, 1 refresh, 20 x 200, counted by Rotor.
 import t from 'tap'
-import { launchChromium } from '../../helpers/chromium.js'
+import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
 import { accessToken, clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { httpRequest } from '../../helpers/server-process.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
+
+t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const USERNAME = 'parallel'
 const PASSWORD = 'correct horse battery'
@@ -15,8 +17,7 @@ const browser = await launchChromium(t)
 await origin.register(USERNAME, PASSWORD)
 
 t.test(`${CALLS} parallel calls with an expired token make one refresh and all succeed`, async (t) => {
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   // The page's clock stands still, as in a frozen tab: no timer runs (so no refresh ahead of
   // expiry), and Date.now() does not move, so the client takes for valid a token Rotor calls expired.
   await context.clock.install()

@@ -2,9 +2,11 @@
 // one refresh through the HttpOnly cookie. Nothing a script of the origin can read (web storage,
 // document.cookie, IndexedDB, Cache Storage) ever holds a token, checked from the page itself.
 import t from 'tap'
-import { launchChromium } from '../../helpers/chromium.js'
+import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor, waitUntilRestored } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
+
+t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 
@@ -13,8 +15,7 @@ const browser = await launchChromium(t)
 
 t.test('a reload restores the session with one refresh, and no token is anywhere a script can read', async (t) => {
   await origin.register('reload', PASSWORD)
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   const page = await openClientPage(context, origin.url)
   await login(page, 'reload', PASSWORD)
   const beforeReload = (await record(page)).tokens.at(-1)

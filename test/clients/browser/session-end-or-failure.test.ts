@@ -5,9 +5,11 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchChromium } from '../../helpers/chromium.js'
+import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
+
+t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 /** Refreshes happen when a test moves the page's clock past this, never on their own. */
@@ -31,20 +33,19 @@ async function loggedInTab (context: BrowserContext, username: string): Promise<
 }
 
 /** Moves the tab's clock past its token's refresh time and waits for the token that refresh brings. */
-async function refreshNow (context: BrowserContext, page: Page, timeoutMs?: number): Promise<string> {
+async function refreshNow (context: BrowserContext, page: Page): Promise<string> {
   const old = await lastToken(page)
   await context.clock.fastForward(TTL_S * 1000)
   let next: string | null | undefined
   await waitFor('a new token', async () => {
     next = await lastToken(page)
     return typeof next === 'string' && next !== old
-  }, timeoutMs)
+  })
   return next as string
 }
 
 t.test('Rotor stopped for 5 s as a refresh goes out: the client retries and the session survives', async (t) => {
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   const page = await loggedInTab(context, 'outage')
   const attempts: number[] = []
   page.on('response', (response) => { if (response.url().endsWith('/auth/refresh')) attempts.push(response.status()) })
@@ -58,7 +59,7 @@ t.test('Rotor stopped for 5 s as a refresh goes out: the client retries and the 
     await route.continue()
   })
   const before = origin.requests().length
-  await refreshNow(context, page, 60_000)
+  await refreshNow(context, page)
   await restarted
 
   t.comment(`the page saw POST /auth/refresh answered ${attempts.join(', ')}; Rotor logged ${refreshesSince(before).join(', ')}`)
@@ -71,8 +72,7 @@ t.test('Rotor stopped for 5 s as a refresh goes out: the client retries and the 
 })
 
 t.test('a reused refresh token (AUTH_REFRESH_REUSED) ends the session, with no second try', async (t) => {
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   const page = await loggedInTab(context, 'reuse')
   const cookies = await context.cookies()
   const spent = cookies.find((cookie) => cookie.path === '/auth')

@@ -4,9 +4,11 @@
 // refreshes by itself after its bounded wait.
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchChromium } from '../../helpers/chromium.js'
+import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
+
+t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 /** Long enough that no refresh falls due while the tabs open (which takes seconds on a loaded machine). */
@@ -21,8 +23,7 @@ const refreshesSince = (before: number): Array<number | undefined> =>
 
 t.test('three tabs whose token falls due together make one refresh, and all get its token', async (t) => {
   await origin.register('threetabs', PASSWORD)
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   // One clock for the context's tabs (Playwright fakes time per context), running normally for now.
   await context.clock.install()
   const tabs: Page[] = []
@@ -63,8 +64,7 @@ t.test('three tabs whose token falls due together make one refresh, and all get 
 
 t.test('a tab that cannot get the lock refreshes by itself after its bounded wait', async (t) => {
   await origin.register('hunglock', PASSWORD)
-  const context = await browser.newContext()
-  t.teardown(async () => { await context.close() })
+  const context = await newContext(t, browser)
   const first = await openClientPage(context, origin.url)
   await login(first, 'hunglock', PASSWORD)
   // A tab that takes the client's lock and never lets go (the lock's name is in clients/browser/README.md).

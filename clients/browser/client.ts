@@ -55,6 +55,7 @@ export function createRotorClient (options: RotorClientOptions = {}): RotorClien
 
   let token: string | null = null
   let expiresAt = 0
+  let issuedAt = 0
   let refreshAt = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   /** This tab holds a token of a live session, so its end is news to tell the listeners. */
@@ -69,6 +70,7 @@ export function createRotorClient (options: RotorClientOptions = {}): RotorClien
   function adopt (next: string, nextExpiresAt: number, lifetime: number, tellTabs: boolean): void {
     token = next
     expiresAt = nextExpiresAt
+    issuedAt = nextExpiresAt - lifetime
     inSession = true
     ended = false
     // Ahead of exp by up to a quarter of the lifetime (at most a minute), jittered so the tabs of an
@@ -85,7 +87,7 @@ export function createRotorClient (options: RotorClientOptions = {}): RotorClien
     adopt(answer.accessToken, sentAt + answer.expiresIn * 1000, answer.expiresIn * 1000, true)
   }
 
-  function end (reason: SessionEndReason, tellTabs: boolean): void {
+  function end (reason: SessionEndReason, tellTabs: boolean, since = Date.now()): void {
     const wasInSession = inSession
     clearTimeout(timer)
     token = null
@@ -93,15 +95,20 @@ export function createRotorClient (options: RotorClientOptions = {}): RotorClien
     inSession = false
     ended = true
     // Told even from a tab that had no token yet: the cookie, and so the session, is every tab's.
-    if (tellTabs) sync.post({ type: 'end', reason })
+    if (tellTabs) sync.post({ type: 'end', reason, since })
     if (!wasInSession) return
     for (const listener of tokenListeners) listener(null)
     for (const listener of endListeners) listener(reason)
   }
 
   function receive (message: TabMessage): void {
-    if (message.type === 'end') end(message.reason as SessionEndReason, false)
-    else if (message.expiresAt > expiresAt) adopt(message.token, message.expiresAt, message.lifetime, false)
+    if (message.type === 'token') {
+      if (message.expiresAt > expiresAt) adopt(message.token, message.expiresAt, message.lifetime, false)
+    } else if (message.since >= issuedAt) {
+      // Not an end for a token issued after the request that found the session over was sent: that
+      // token is a newer session's (a login in another tab while the request was out).
+      end(message.reason as SessionEndReason, false)
+    }
   }
 
   function post (path: string, headers: Record<string, string> = {}, body?: string): Promise<Response> {
@@ -151,7 +158,7 @@ export function createRotorClient (options: RotorClientOptions = {}): RotorClien
     if (!isSessionEndCode(error.code)) throw error
     // A login in another tab while this refresh was out set a new cookie: the failure is the old session's.
     if (token !== stale && isFresh()) return token
-    end(error.code, true)
+    end(error.code, true, sentAt)
     return null
   }
 
@@ -183,10 +190,11 @@ export function createRotorClient (options: RotorClientOptions = {}): RotorClien
       if (bearer !== null) copy.headers.set('authorization', `Bearer ${bearer}`)
       return fetch(copy)
     }
+    const sentAt = Date.now()
     const response = await send(used, request.clone())
     if (used === null || response.status !== 401) return response
     const { code } = await errorOf(response)
-    if (code === 'AUTH_SESSION_ENDED' && token === used) end(code, true)
+    if (code === 'AUTH_SESSION_ENDED' && token === used) end(code, true, sentAt)
     if (code !== 'AUTH_TOKEN_EXPIRED') return response
     const next = await refresh(used)
     return next === null ? response : await send(next, request)

@@ -3,10 +3,13 @@
 // the new access token (or the session's end) to every other tab. The token travels only between
 // live pages of this origin, never through storage.
 
-/** What one tab tells the others. `expiresAt` is in ms of Date.now(), which all tabs share. */
+/**
+ * What one tab tells the others. Times are in ms of Date.now(), which all tabs share; `since` is when
+ * the request that found the session over was sent.
+ */
 export type TabMessage =
   | { type: 'token', token: string, expiresAt: number, lifetime: number }
-  | { type: 'end', reason: string }
+  | { type: 'end', reason: string, since: number }
 
 /** Posted by a tab as it lets go of the lock, after whatever it had to tell. */
 interface LockReleased { type: 'released' }

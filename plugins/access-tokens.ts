@@ -24,7 +24,8 @@ export default fp<AccessTokensPluginOptions>(async function accessTokensPlugin (
     now: fastify.now ?? Date.now,
     cacheSize: options.cacheSize
   })
-  // The session revocation check (accessTokens.setSessionRevocationCheck) belongs to whatever follows
-  // the store's revocation feed; until one is set, the check revokes nothing.
+  // The process's revocations in force (plugins/revocations.ts): one Map lookup by sid.
+  const revoked = fastify.revocations.set
+  accessTokens.setSessionRevocationCheck((claims) => revoked.has(claims.sid))
   fastify.decorate('accessTokens', accessTokens)
-}, { name: 'access-tokens', dependencies: ['keys'] })
+}, { name: 'access-tokens', dependencies: ['keys', 'revocations'] })

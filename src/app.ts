@@ -13,6 +13,7 @@ import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
 import keysPlugin from '../plugins/keys.js'
 import accessTokensPlugin from '../plugins/access-tokens.js'
+import revocationsPlugin from '../plugins/revocations.js'
 import authenticatePlugin from '../plugins/authenticate.js'
 import refreshTransportPlugin from '../plugins/refresh-transport.js'
 import openApiPlugin from '../plugins/openapi.js'
@@ -41,6 +42,8 @@ export interface BuildOptions {
   now?: () => number
   /** Called for every route as it registers (tests list the routes the app serves). */
   onRoute?: (route: RouteOptions) => void
+  /** Timings of the revocation feed, shortened by tests (ms). */
+  revocations?: { waitTimeoutMs?: number, sweepIntervalMs?: number }
 }
 
 export { BODY_LIMIT }
@@ -90,6 +93,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(storePlugin, { config, store: options.store })
   await app.register(rateLimitPlugin, { config })
   await app.register(keysPlugin, { config })
+  await app.register(revocationsPlugin, { config, ...options.revocations })
   await app.register(accessTokensPlugin, { config })
   await app.register(authenticatePlugin, { config })
 

@@ -21,6 +21,9 @@ export const UsernameTakenError = createError('AUTH_USERNAME_TAKEN', 'That usern
 export const TokenMissingError = createError('AUTH_TOKEN_MISSING', 'An access token is required: send Authorization: Bearer <token>', 401)
 export const TokenInvalidError = createError('AUTH_TOKEN_INVALID', 'The access token is not valid', 401)
 export const TokenExpiredError = createError('AUTH_TOKEN_EXPIRED', 'The access token has expired: refresh it', 401)
+// A valid token whose session has ended (logout, logout-all, reuse, password change, revoke,
+// eviction): refreshing cannot help, its refresh token ended with it.
+export const SessionEndedError = createError('AUTH_SESSION_ENDED', 'The session of this access token has ended: log in again', 401)
 
 // --- Refresh tokens ------------------------------------------------------------------------
 export const RefreshMissingError = createError('AUTH_REFRESH_MISSING', 'A refresh token is required: send the refresh cookie with an X-Requested-With header, or {"refreshToken": "rt_…"} in the body with X-Token-Transport: body', 401)

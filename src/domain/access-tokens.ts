@@ -11,6 +11,7 @@ import {
   accessTokenClaims, accessTokenHeader, checkedClaims, checkedKid,
   type AccessTokenClaims, type AccessTokenConfig, type AccessTokenSubject
 } from './access-token-rules.js'
+import { SessionEndedError } from '../errors.js'
 import { decodedSegment, hasCanonicalSegments, hasValidSignature, invalidToken, isCompactJws, jwsSigner } from './jws.js'
 import type { KeyRing } from './keys.js'
 import { createVerifiedTokenCache, DEFAULT_VERIFIED_CACHE_SIZE, verifiedCacheKey } from './verified-token-cache.js'
@@ -30,14 +31,18 @@ export interface SignedAccessToken {
 }
 
 /**
- * Decides, on every verification (cached or not), whether the token's session has ended.
- * Must be synchronous and cheap: it runs on the hot path. Until one is installed nothing is revoked.
+ * Decides, on every verification (cached or not), whether the token's session has ended: then
+ * verify() throws SessionEndedError. Must be synchronous and cheap: it runs on the hot path. Until
+ * one is installed nothing is revoked.
  */
 export type SessionRevocationCheck = (claims: AccessTokenClaims) => boolean
 
 export interface AccessTokens {
   sign (subject: AccessTokenSubject): SignedAccessToken
-  /** The token's claims, frozen; throws TokenInvalidError, or TokenExpiredError past `exp` (+ leeway). */
+  /**
+   * The token's claims, frozen; throws TokenInvalidError, TokenExpiredError past `exp` (+ leeway), or
+   * SessionEndedError for a valid token of an ended session.
+   */
   verify (token: string): AccessTokenClaims
   /** Installs the session-revocation hook (see SessionRevocationCheck). */
   setSessionRevocationCheck (check: SessionRevocationCheck): void
@@ -110,7 +115,8 @@ export function createAccessTokens (options: AccessTokensOptions): AccessTokens 
         claims = verifyUncached(token)
         verified.remember(key, token, claims)
       }
-      if (isSessionRevoked(claims)) throw invalidToken('session ended')
+      // After verification: a forged or expired token gets its own answer, whatever its sid says.
+      if (isSessionRevoked(claims)) throw new SessionEndedError()
       return claims
     },
 

@@ -161,7 +161,7 @@ export async function logIn (
  * password; past the limit, RateLimitedError.
  */
 export async function changePassword (
-  deps: ThrottledDeps,
+  deps: ThrottledDeps & Pick<SessionDeps, 'revocations'>,
   change: { userId: string, keepSessionId: string, currentPassword: string, newPassword: string, deviceCookies?: readonly string[] }
 ): Promise<number> {
   const current = requirePassword(change.currentPassword, 'currentPassword')
@@ -185,5 +185,6 @@ export async function changePassword (
   ])
   // The hash changed meanwhile (a racing change won): this one no longer knows the password.
   if (ended < 0) throw new InvalidCredentialsError()
+  if (ended > 0) await deps.revocations.catchUp()
   return ended
 }

@@ -13,11 +13,23 @@ export const DEFAULT_SCOPE = 'api'
 /** Longest user agent kept with a session; the rest is cut so a session stays small. */
 export const USER_AGENT_MAX_LENGTH = 200
 
+/**
+ * What this process is told when it ends sessions itself, so it refuses their access tokens before
+ * it answers, without waiting for the revocation feed to bring them back (plugins/revocations.ts).
+ */
+export interface SessionEndNotices {
+  /** `sessionId` has just ended. */
+  noteEnded (sessionId: string): void
+  /** Sessions this call cannot name have just ended (logout-all, a password change): read them. Never rejects. */
+  catchUp (): Promise<void>
+}
+
 export interface SessionDeps {
   store: AuthStore
   keys: RefreshMacKeys
   config: Pick<Config, 'refreshIdleTtl' | 'sessionMaxTtl' | 'refreshReuseGrace'>
   now: () => number
+  revocations: SessionEndNotices
 }
 
 /** A live session and the refresh token that continues it. */
@@ -93,6 +105,7 @@ export async function rotateSession (
       return { userId, sessionId, refreshToken: replay.token, expiresAt: result.session.expiresAt, outcome: 'grace', counted }
     }
     case 'reused':
+      deps.revocations.noteEnded(sessionId)
       throw Object.assign(new RefreshReusedError(), { userId, sessionId, counted })
     case 'limited':
       throw Object.assign(new RateLimitedError(String(Math.max(1, Math.ceil((result.counted.resetAt - deps.now()) / 1000)))), { counted })
@@ -112,16 +125,18 @@ export async function endSessionByRefreshToken (
 ): Promise<{ userId: string, sessionId: string } | null> {
   const token = readRefreshToken(deps.keys, presented)
   if (token === null) return null
-  const ended = await deps.store.endSession(token.userId, token.sessionId, reason, deps.now())
-  return ended ? { userId: token.userId, sessionId: token.sessionId } : null
+  if (!await endSession(deps, token.userId, token.sessionId, reason)) return null
+  return { userId: token.userId, sessionId: token.sessionId }
 }
 
 /** What the session calls that need no token keys take. */
-export type SessionStoreDeps = Pick<SessionDeps, 'store' | 'now'>
+export type SessionStoreDeps = Pick<SessionDeps, 'store' | 'now' | 'revocations'>
 
 /** Ends one session of `userId`; false when it was not a live session of that user. Idempotent. */
 export async function endSession (deps: SessionStoreDeps, userId: string, sessionId: string, reason: SessionEndReason): Promise<boolean> {
-  return await deps.store.endSession(userId, sessionId, reason, deps.now())
+  const ended = await deps.store.endSession(userId, sessionId, reason, deps.now())
+  if (ended) deps.revocations.noteEnded(sessionId)
+  return ended
 }
 
 /**
@@ -134,12 +149,14 @@ export async function revokeSession (deps: SessionStoreDeps, userId: string, ses
 
 /** Ends every session of the user (logout everywhere). Returns how many ended. */
 export async function endAllSessions (deps: SessionStoreDeps, userId: string): Promise<number> {
-  return await deps.store.endAllSessions(userId, deps.now())
+  const ended = await deps.store.endAllSessions(userId, deps.now())
+  if (ended > 0) await deps.revocations.catchUp()
+  return ended
 }
 
 /** The user's live sessions, oldest first, each marked whether it is `currentSessionId`. */
 export async function listSessions (
-  deps: SessionStoreDeps,
+  deps: Pick<SessionDeps, 'store' | 'now'>,
   userId: string,
   currentSessionId: string
 ): Promise<Array<SessionRecord & { current: boolean }>> {

@@ -12,7 +12,7 @@ const PasswordChangeSchema = Type.Object({
 }, { additionalProperties: false })
 
 const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const deps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now }
+  const deps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now, revocations: fastify.revocations }
 
   fastify.post('/auth/register', {
     schema: { body: CredentialsSchema, response: { 201: UserSchema, '4xx': ErrorSchema, 503: ErrorSchema } }

@@ -17,7 +17,7 @@ const SessionSchema = Type.Object({
 const SessionListSchema = Type.Object({ sessions: Type.Array(SessionSchema) }, { additionalProperties: false })
 
 const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const deps = { store: fastify.store, now: fastify.now }
+  const deps = { store: fastify.store, now: fastify.now, revocations: fastify.revocations }
   // Authenticate in onRequest: a request without a valid token gets its 401 before any body parsing.
   const bearer = { config: { bearer: true }, onRequest: fastify.authenticate }
 

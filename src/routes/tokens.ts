@@ -9,7 +9,7 @@ import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/
 const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
 
 const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const sessionDeps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now }
+  const sessionDeps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now, revocations: fastify.revocations }
 
   const { perIpLimit } = fastify
 

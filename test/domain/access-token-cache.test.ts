@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises'
 import t from 'tap'
 import { createAccessTokens, CLOCK_LEEWAY_MS } from '../../src/domain/access-tokens.js'
 import { generateKeyFile, loadKeyRing } from '../../src/domain/keys.js'
-import { TokenExpiredError, TokenInvalidError } from '../../src/errors.js'
+import { SessionEndedError, TokenExpiredError, TokenInvalidError } from '../../src/errors.js'
 import { tempKeyDir } from '../helpers/access-tokens.js'
 
 const config = { jwtIssuer: 'http://localhost:3000', jwtAudience: 'api', accessTokenTtl: 900 }
@@ -56,7 +56,7 @@ t.test('the revocation hook runs on cached verifications too', async (t) => {
   tokens.verify(token)
   tokens.verify(other)
   tokens.setSessionRevocationCheck((claims) => claims.sid === 'session-1')
-  t.throws(() => tokens.verify(token), new TokenInvalidError())
+  t.throws(() => tokens.verify(token), new SessionEndedError())
   t.ok(tokens.verify(other))
 })
 

@@ -29,7 +29,9 @@ const deps: SessionDeps = {
     currentRefreshMac: () => ({ tag: macTag, key: macKey })
   },
   config: { refreshIdleTtl: 600, sessionMaxTtl: 3600, refreshReuseGrace: 10 },
-  now: () => Date.now()
+  now: () => Date.now(),
+  // This test reads Redis, not the process's revocations.
+  revocations: { noteEnded: () => {}, catchUp: async () => {} }
 }
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 

@@ -27,8 +27,11 @@ export const RATE_LIMIT_WINDOW_MS = 60_000
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** 'in-route': the route counts its per-IP limit itself, through fastify.perIpLimit. */
-    perIpLimit?: 'in-route'
+    /**
+     * 'in-route': the route counts its per-IP limit itself, through fastify.perIpLimit.
+     * 'exempt': not counted (GET /auth/revocations, whose readers prove themselves with a feed token).
+     */
+    perIpLimit?: 'in-route' | 'exempt'
   }
   interface FastifyInstance {
     perIpLimit: PerIpLimit
@@ -129,7 +132,7 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
   fastify.decorate('perIpLimit', perIpLimit)
 
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    if (!isAuthRoute(route.url) || route.config?.perIpLimit === 'in-route') return
+    if (!isAuthRoute(route.url) || route.config?.perIpLimit !== undefined) return
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [limiter, ...existing]
   })

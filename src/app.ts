@@ -24,6 +24,7 @@ import accountRoutes from './routes/accounts.js'
 import tokenRoutes from './routes/tokens.js'
 import sessionRoutes from './routes/sessions.js'
 import meRoutes from './routes/me.js'
+import revocationRoutes from './routes/revocations.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,7 +44,7 @@ export interface BuildOptions {
   /** Called for every route as it registers (tests list the routes the app serves). */
   onRoute?: (route: RouteOptions) => void
   /** Timings of the revocation feed, shortened by tests (ms). */
-  revocations?: { waitTimeoutMs?: number, sweepIntervalMs?: number }
+  revocations?: { keepAliveMs?: number, waitTimeoutMs?: number, sweepIntervalMs?: number }
 }
 
 export { BODY_LIMIT }
@@ -103,6 +104,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(healthRoutes)
   await app.register(jwksRoutes)
   await app.register(meRoutes)
+  if (config.revocationFeedTokens !== undefined) {
+    await app.register(revocationRoutes, { feedTokens: config.revocationFeedTokens, keepAliveMs: options.revocations?.keepAliveMs })
+  }
   // The /auth routes in a scope of their own: only they handle refresh and device cookies.
   await app.register(async function authRoutes (auth) {
     await auth.register(refreshTransportPlugin, { config })

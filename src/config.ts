@@ -9,6 +9,8 @@ import { Value } from 'typebox/value'
 export const JWT_ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+/** Shortest REVOCATION_FEED_TOKENS entry: a secret too long to guess (docs/http-api.md, "Configuration"). */
+export const MIN_FEED_TOKEN_LENGTH = 32
 
 const ConfigSchema = Type.Object({
   production: Type.Boolean(),
@@ -34,6 +36,8 @@ const ConfigSchema = Type.Object({
   loginMaxFailures: Type.Integer({ minimum: 1 }),
   /** Seconds a request may take to arrive whole; also how long an idle keep-alive connection stays open. */
   requestTimeout: Type.Integer({ minimum: 1 }),
+  /** Secrets gateways present to read the revocation feed; undefined: the feed answers 404. */
+  revocationFeedTokens: Type.Optional(Type.Array(Type.String({ minLength: MIN_FEED_TOKEN_LENGTH }), { minItems: 1 })),
   /** Worker processes for `npm run start:cluster`; 0 means one per CPU. */
   workers: Type.Integer({ minimum: 0, maximum: 256 })
 })
@@ -130,6 +134,18 @@ function trustProxy (raw: string | undefined): string | undefined {
   return raw.split(',').map((entry) => trustedProxyEntry(entry.trim())).join(',')
 }
 
+function feedTokens (raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const tokens = raw.split(',')
+  for (const [index, token] of tokens.entries()) {
+    // The value is a secret: the message names the entry's position and length, never its text.
+    if (token.length < MIN_FEED_TOKEN_LENGTH || /\s/.test(token)) {
+      throw new ConfigError(`REVOCATION_FEED_TOKENS entry ${index + 1} is not valid (${token.length} characters): expected comma-separated secrets of at least ${MIN_FEED_TOKEN_LENGTH} characters without spaces, for example from \`openssl rand -base64 32\``)
+    }
+  }
+  return tokens
+}
+
 function deepFreeze<T> (value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner)
@@ -179,6 +195,7 @@ export function loadConfig (env: Env = process.env): Config {
     logLevel: collect(() => oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS), 'info'),
     loginMaxFailures: collect(() => integer(env, 'LOGIN_MAX_FAILURES', 10, 1), 10),
     requestTimeout: collect(() => integer(env, 'REQUEST_TIMEOUT', 10, 1, 3600), 10),
+    revocationFeedTokens: collect(() => feedTokens(env.REVOCATION_FEED_TOKENS), undefined),
     workers: collect(() => integer(env, 'WORKERS', 0, 0, 256), 0)
   }
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {

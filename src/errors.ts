@@ -31,6 +31,9 @@ export const RefreshInvalidError = createError('AUTH_REFRESH_INVALID', 'The refr
 export const RefreshReusedError = createError('AUTH_REFRESH_REUSED', 'The refresh token was already used: the session has ended, log in again', 401)
 export const CsrfError = createError('AUTH_CSRF', 'A cookie-authenticated request must carry the X-Requested-With header', 403)
 
+// --- Revocation feed (its 401 carries WWW-Authenticate: Bearer, set by src/routes/revocations.ts) --
+export const FeedUnauthorizedError = createError('AUTH_FEED_UNAUTHORIZED', 'The revocation feed needs Authorization: Bearer <one of REVOCATION_FEED_TOKENS>', 401)
+
 // --- Sessions ------------------------------------------------------------------------------
 export const SessionNotFoundError = createError('AUTH_SESSION_NOT_FOUND', 'No such session', 404)
 

@@ -28,3 +28,17 @@ t.test('REQUEST_TIMEOUT: 10 seconds by default, a whole number of at least 1', a
     t.throws(() => loadConfig({ REQUEST_TIMEOUT: bad }), { name: 'ConfigError', message: /^REQUEST_TIMEOUT=/ }, `REQUEST_TIMEOUT=${bad} is refused`)
   }
 })
+
+t.test('REVOCATION_FEED_TOKENS: comma-separated secrets of at least 32 characters, never echoed', async (t) => {
+  t.equal(loadConfig({}).revocationFeedTokens, undefined, 'unset: no feed')
+  const one = 'a'.repeat(32)
+  const two = 'B/+='.repeat(10)
+  t.same(loadConfig({ REVOCATION_FEED_TOKENS: `${one},${two}` }).revocationFeedTokens, [one, two])
+  const short = 'short-secret-of-31-characters-x'
+  for (const bad of [short, `${one},${short}`, `${one},`, `${one}, ${two}`]) {
+    const error = (() => { try { loadConfig({ REVOCATION_FEED_TOKENS: bad }) } catch (caught) { return caught as Error } })()
+    t.ok(error instanceof ConfigError, `${JSON.stringify(bad)} is refused`)
+    t.match(error?.message, /^REVOCATION_FEED_TOKENS entry \d is not valid \(\d+ characters\): expected comma-separated secrets of at least 32 characters/)
+    t.notMatch(error?.message, /short-secret/, 'the message does not repeat the secret')
+  }
+})

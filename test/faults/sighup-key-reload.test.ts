@@ -1,21 +1,28 @@
 // docs/http-api.md, "Access tokens": SIGHUP reloads JWT_KEYS_DIR without dropping a request. The new
 // last kid signs, removed keys stop verifying, a folder that fails to load leaves the old keys in
-// place with one error line, and every reload writes an audit line {event: 'keys_reloaded', kids}.
-// A real server process, signalled as an operator would.
+// place with one error line, and every reload writes an audit line {event: 'keys_reloaded', kids}
+// and tells revocation feed readers (event: keys). A real server process, signalled as an operator would.
 import t from 'tap'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyFile } from '../../src/domain/keys.js'
 import { tempKeyDir } from '../helpers/access-tokens.js'
 import { httpRequest, listeningUrl, spawnServer, type HttpAnswer, type ServerProcess } from '../helpers/server-process.js'
+import { openSse, type SseClient } from '../helpers/sse-client.js'
 
 const PASSWORD = 'correct horse battery'
+const FEED_TOKEN = 'sighup-feed-token-0123456789abcdefghij'
 
 const keys = await tempKeyDir(t, 'EdDSA', ['2026-01-01'])
 const server = await spawnServer(t, {
-  PORT: '0', JWT_KEYS_DIR: keys.dir, LOG_LEVEL: 'info', COOKIE_SECURE: 'false', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_MAX_FAILURES: '1000000'
+  PORT: '0', JWT_KEYS_DIR: keys.dir, REVOCATION_FEED_TOKENS: FEED_TOKEN, LOG_LEVEL: 'info', COOKIE_SECURE: 'false', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_MAX_FAILURES: '1000000'
 })
 const url = await listeningUrl(server)
+// A gateway following the revocation feed all along.
+const gateway: SseClient = await openSse(`${url}/auth/revocations`, { authorization: `Bearer ${FEED_TOKEN}` })
+t.teardown(() => { gateway.close() })
+await gateway.waitFor((event) => event.event === 'ready')
+const keysEvents = (): number => gateway.events.filter((event) => event.event === 'keys').length
 
 function kidOf (token: string): string {
   return JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')).kid as string
@@ -69,7 +76,10 @@ t.test('no request fails while keys are reloaded, and the new last kid signs', a
     }
   })
   await generateKeyFile('EdDSA', keys.dir, '2026-02-01')
+  const announced = keysEvents()
   for (let i = 0; i < 5; i++) await sighup('keys_reloaded')
+  await gateway.waitFor(() => keysEvents() >= announced + 5)
+  t.equal(keysEvents(), announced + 5, 'feed readers got event: keys once per reload')
   stop = true
   await Promise.all(load)
   t.same(failures, [], `none of ${served} requests during five reloads failed`)
@@ -110,6 +120,7 @@ t.test('a folder that fails to load leaves the old keys in place, with one error
   const before = await login('rotating')
   await writeFile(join(keys.dir, '2026-04-01.pem'), 'not a key')
   const errorsBefore = server.lines.filter((line) => line.includes('"level":50')).length
+  const announced = keysEvents()
   const line = await sighup('keys_reload_failed')
   t.match(line, /2026-04-01\.pem/, 'the error line names the file')
   t.match(line, /current keys stay in use/)
@@ -117,10 +128,12 @@ t.test('a folder that fails to load leaves the old keys in place, with one error
   t.equal((await me(before.accessToken)).status, 200, 'tokens of the kept keys still verify')
   t.equal(kidOf((await login('rotating')).accessToken), '2026-03-01', 'the kept last kid still signs')
   t.equal(server.child.exitCode, null, 'the server is still running')
+  t.equal(keysEvents(), announced, 'no event: keys when nothing changed')
   await rm(join(keys.dir, '2026-04-01.pem'))
 })
 
-t.test('SIGTERM still shuts the server down', async (t) => {
+t.test('SIGTERM still shuts the server down, ending the feed stream cleanly', async (t) => {
   server.child.kill('SIGTERM')
+  t.equal(await gateway.ended, true)
   t.equal(await server.exited, 0)
 })

@@ -32,6 +32,9 @@ declare module 'fastify' {
   }
 }
 
+/** Longest the start-up waits for the first read of the revocations in force. */
+export const STARTUP_READ_WAIT_MS = 1000
+
 export interface RevocationsPluginOptions {
   config: Config
   /** How long one wait for new revocations may block (ms). */
@@ -89,8 +92,13 @@ export default fp<RevocationsPluginOptions>(async function revocationsPlugin (fa
   fastify.decorate('revocations', revocations)
 
   // Before the first request: an instance that restarts knows what was revoked before it answers.
-  // With the store down this waits for one failed read only, then verification starts from nothing.
-  fastify.addHook('onReady', async () => { await follower.start() })
+  // A store that is down or slow holds the start-up for STARTUP_READ_WAIT_MS at most; the follower
+  // goes on reading in the background.
+  fastify.addHook('onReady', async () => {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([follower.start(), new Promise<void>((resolve) => { timer = setTimeout(resolve, STARTUP_READ_WAIT_MS) })])
+    clearTimeout(timer)
+  })
   // Before the store closes (onClose): a closed store answers every wait at once, empty.
   fastify.addHook('preClose', async () => {
     clearInterval(sweeper)

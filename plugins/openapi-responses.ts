@@ -2,8 +2,8 @@
 // schemas declare their error bodies as '4xx'/503; this names every status and code behind them,
 // taken from the error classes themselves so a code is still spelled only in src/errors.ts.
 import {
-  BadRequestError, CsrfError, InternalError, InvalidCredentialsError, RateLimitedError, RefreshInvalidError,
-  RefreshMissingError, RefreshReusedError, SessionNotFoundError, StoreUnavailableError, TokenExpiredError,
+  BadRequestError, CsrfError, FeedUnauthorizedError, InternalError, InvalidCredentialsError, RateLimitedError, RefreshInvalidError,
+  RefreshMissingError, RefreshReusedError, SessionEndedError, SessionNotFoundError, StoreUnavailableError, TokenExpiredError,
   TokenInvalidError, TokenMissingError, UsernameTakenError, VALIDATION_ERROR_CODE
 } from '../src/errors.js'
 
@@ -23,8 +23,9 @@ const storeDown = documented(StoreUnavailableError, 'the session store is unavai
 const internal = documented(InternalError, 'an unexpected server fault')
 const bearer = [
   documented(TokenMissingError, 'no Authorization: Bearer header'),
-  documented(TokenInvalidError, 'the access token is not valid or its session has ended'),
-  documented(TokenExpiredError, 'the access token has expired: refresh it')
+  documented(TokenInvalidError, 'the access token is not valid'),
+  documented(TokenExpiredError, 'the access token has expired: refresh it'),
+  documented(SessionEndedError, 'the access token is valid but its session has ended (logout, logout-all, reuse, password change, revoke): log in again')
 ]
 const refresh = [
   documented(RefreshMissingError, 'no refresh token: send the cookie with X-Requested-With, or {refreshToken} with X-Token-Transport: body'),
@@ -49,7 +50,11 @@ const ROUTE_ERRORS: Record<string, Documented[]> = {
   'POST /auth/logout': [...withBody, ...refresh, ...bearer, storeDown],
   'POST /auth/logout-all': [...bearer, storeDown],
   'GET /auth/sessions': [...bearer, storeDown],
-  'DELETE /auth/sessions/:id': [schemaRefused, ...bearer, documented(SessionNotFoundError, 'no such session of this user'), storeDown]
+  'DELETE /auth/sessions/:id': [schemaRefused, ...bearer, documented(SessionNotFoundError, 'no such session of this user'), storeDown],
+  'GET /auth/revocations': [schemaRefused,
+    documented(BadRequestError, 'after or Last-Event-ID is not a cursor of this feed'),
+    documented(FeedUnauthorizedError, 'no Authorization: Bearer with one of REVOCATION_FEED_TOKENS'),
+    storeDown]
 }
 
 /** The error answers of one route grouped by status, each with its codes in the description. */

@@ -32,6 +32,12 @@ const REFRESH_TRANSPORTS = 'The refresh token travels one of two ways. Browsers:
 
 const REFRESH_ROUTES = new Set(['/auth/refresh', '/auth/logout'])
 
+const REVOCATION_FEED = 'For gateways that verify access tokens themselves. Served only when REVOCATION_FEED_TOKENS is set. ' +
+  'With `Accept: text/event-stream`: a server-sent event stream of every revocation in force after `Last-Event-ID` ' +
+  '(or `?after=`, or all), then `event: ready`, then each new one as `event: revoked` with `id:` and the revocation as data; ' +
+  '`event: reset` when the cursor is older than everything kept, `event: keys` when the keys change, a comment line ' +
+  'at least every 15 s. Otherwise one page as JSON (below).'
+
 interface RouteSchema { response?: Record<string, unknown>, security?: unknown, description?: string, [key: string]: unknown }
 
 export default fp(async function openApiPlugin (fastify: FastifyInstance, options: { config: Config }) {
@@ -44,7 +50,8 @@ export default fp(async function openApiPlugin (fastify: FastifyInstance, option
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: `Access token from /auth/login or /auth/refresh (${config.jwtAlg}, lives ${config.accessTokenTtl} s; keys at /.well-known/jwks.json)` },
           refreshCookie: { type: 'apiKey', in: 'cookie', name: config.cookieName, description: 'Refresh token cookie (browsers); requires the X-Requested-With header' },
-          refreshBody: { type: 'apiKey', in: 'header', name: 'X-Token-Transport', description: 'Send `X-Token-Transport: body` and {refreshToken} in the body (non-browser clients)' }
+          refreshBody: { type: 'apiKey', in: 'header', name: 'X-Token-Transport', description: 'Send `X-Token-Transport: body` and {refreshToken} in the body (non-browser clients)' },
+          feedToken: { type: 'http', scheme: 'bearer', description: 'One of REVOCATION_FEED_TOKENS: read access to the revocation feed (gateways)' }
         }
       }
     },
@@ -64,6 +71,10 @@ export default fp(async function openApiPlugin (fastify: FastifyInstance, option
       if (REFRESH_ROUTES.has(url)) {
         documented.security = [{ refreshCookie: [] }, { refreshBody: [] }, ...(bearer === 'optional' ? [{ bearer: [] }] : [])]
         documented.description = REFRESH_TRANSPORTS
+      }
+      if (url === '/auth/revocations') {
+        documented.security = [{ feedToken: [] }]
+        documented.description = REVOCATION_FEED
       }
       return { schema: documented as never, url }
     }

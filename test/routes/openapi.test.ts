@@ -16,7 +16,7 @@ function openApiPath (url: string): string {
 
 t.test('the document validates as OpenAPI 3.1 and lists every registered route', async (t) => {
   const routes: RouteOptions[] = []
-  const app = await buildTestApp(t, {}, { onRoute: (route) => { routes.push(route) } })
+  const app = await buildTestApp(t, { REVOCATION_FEED_TOKENS: 'f'.repeat(32) }, { onRoute: (route) => { routes.push(route) } })
   const response = await app.inject({ method: 'GET', url: `${DOCS_PREFIX}/json` })
   t.equal(response.statusCode, 200)
   const document = response.json<Document>()
@@ -43,7 +43,7 @@ t.test('the document validates as OpenAPI 3.1 and lists every registered route',
       const bearerRoute = (route.config as { bearer?: unknown } | undefined)?.bearer === true
       if (bearerRoute) {
         t.same(operation.security, [{ bearer: [] }], `${method} ${route.url}: bearer security`)
-        t.match(operation.responses['401']?.description, /AUTH_TOKEN_MISSING.*AUTH_TOKEN_INVALID.*AUTH_TOKEN_EXPIRED/, `${method} ${route.url}: 401 codes`)
+        t.match(operation.responses['401']?.description, /AUTH_TOKEN_MISSING.*AUTH_TOKEN_INVALID.*AUTH_TOKEN_EXPIRED.*AUTH_SESSION_ENDED/, `${method} ${route.url}: 401 codes`)
       }
     }
   }
@@ -62,6 +62,10 @@ t.test('the document validates as OpenAPI 3.1 and lists every registered route',
   t.match(document.paths['/auth/register']?.post?.responses['409']?.description, /AUTH_USERNAME_TAKEN/)
   t.match(document.paths['/auth/register']?.post?.responses['415']?.description, /application\/json/)
   t.match(document.paths['/auth/sessions/{id}']?.delete?.responses['404']?.description, /AUTH_SESSION_NOT_FOUND/)
+  const feed = document.paths['/auth/revocations']?.get
+  t.same(feed?.security, [{ feedToken: [] }], 'the revocation feed takes a feed token')
+  t.match(feed?.responses['401']?.description, /AUTH_FEED_UNAUTHORIZED/)
+  t.match(feed?.description, /text\/event-stream/)
 })
 
 t.test('the UI is served with a CSP of its own; the API keeps default-src none', async (t) => {

@@ -17,7 +17,7 @@ export default tseslint.config(
     // Scripts a page loads as they are (no build step): the browser's globals they use.
     files: ['examples/*/public/**/*.js', 'test/helpers/client-page/*.js'],
     languageOptions: {
-      globals: Object.fromEntries(['document', 'location', 'navigator', 'localStorage', 'sessionStorage', 'indexedDB', 'caches', 'fetch', 'FormData', 'URLSearchParams', 'console', 'globalThis'].map((name) => [name, 'readonly']))
+      globals: Object.fromEntries(['document', 'location', 'navigator', 'localStorage', 'sessionStorage', 'indexedDB', 'caches', 'fetch', 'Event', 'PageTransitionEvent', 'FormData', 'URLSearchParams', 'console', 'globalThis'].map((name) => [name, 'readonly']))
     }
   },
   {

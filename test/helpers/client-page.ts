@@ -38,6 +38,8 @@ declare global {
     record: PageRecord
     locks: { hold (name: string): void, isHeld (name: string): Promise<boolean> }
     readableStorage (): Promise<ReadableStorage>
+    comeBack (eventName: 'visibilitychange' | 'pageshow'): void
+    ping (): Promise<number>
   }
 }
 

@@ -2,8 +2,10 @@
 // (authorization, cookie, x-token-transport, x-requested-with, content-type) and path. For every
 // request: no 5xx, no crash, every error in the contract's shape {statusCode, code, error, message},
 // and a rejected request (4xx) changes nothing in the store (every key but the rate counters, which
-// count rejected requests on purpose). Then the sharp cases: oversized headers refused with 431 by a
-// listening server, duplicate JSON keys and __proto__/constructor keys harmless.
+// count rejected requests on purpose). The cookie header includes duplicate refresh cookies (cookie
+// tossing), which a property of their own checks are always refused. Then the sharp cases: oversized
+// headers refused with 431 by a listening server, duplicate JSON keys and __proto__/constructor keys
+// harmless. Lookalike usernames and slow bodies have fuzz files of their own (fuzz-*.test.ts).
 import t from 'tap'
 import { STATUS_CODES } from 'node:http'
 import { connect } from 'node:net'
@@ -13,7 +15,7 @@ import { Redis } from 'ioredis'
 import { buildTestApp, loginBody, register } from '../helpers/app.js'
 import { startRedisServer } from '../../bench/lib/redis-server.js'
 import {
-  anyBody, credentialsBody, headersArbitrary, passwordBody, pathSegment, refreshBody, resolveRequest, respelled, type Fixture
+  anyBody, credentialsBody, duplicateRefreshCookies, headersArbitrary, passwordBody, pathSegment, refreshBody, resolveRequest, respelled, type Fixture
 } from '../helpers/fuzz-requests.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 
@@ -187,6 +189,27 @@ t.test('fuzz trailing-bit respellings of live tokens: refused with their code, n
     if (await snapshot() !== before) throw new Error(`${kind} segment ${segment} on ${route} changed the store`)
   }), { seed: SEED + ROUTES.length, numRuns: RESPELLING_RUNS, endOnFailure: true })
   t.ok(sent >= RESPELLING_RUNS / 2, `${sent} respelled tokens refused`)
+})
+
+// Cookie tossing (docs/http-api.md, "Refresh token transport"): a request holding the refresh cookie
+// more than once, live tokens among them or not, is 400 AUTH_BAD_REQUEST on refresh and logout,
+// sets no cookie, and changes nothing.
+const DUPLICATE_COOKIE_RUNS = 50
+
+t.test('fuzz duplicate refresh cookies: 400, no Set-Cookie, nothing changes', async (t) => {
+  let sent = 0
+  await fc.assert(fc.asyncProperty(duplicateRefreshCookies, fc.constantFrom('/auth/refresh', '/auth/logout'), fc.boolean(), async (cookie, url, csrfHeader) => {
+    const request = resolveRequest({ method: 'POST', url, headers: { cookie, ...(csrfHeader ? { 'x-requested-with': 'fuzz' } : {}) }, body: undefined }, fixture)
+    const before = await snapshot()
+    const response = await app.inject({ method: 'POST', url, headers: request.headers })
+    sent++
+    const problems = problemsWith('POST', response)
+    if (response.statusCode !== 400 || response.json().code !== 'AUTH_BAD_REQUEST') problems.push(`${response.statusCode} ${response.body}`)
+    if (response.headers['set-cookie'] !== undefined) problems.push(`Set-Cookie ${String(response.headers['set-cookie'])}`)
+    if (await snapshot() !== before) problems.push('the store changed')
+    if (problems.length > 0) throw new Error(`${url} with Cookie: ${request.headers.cookie ?? ''}: ${problems.join('; ')}`)
+  }), { seed: SEED + ROUTES.length + 1, numRuns: DUPLICATE_COOKIE_RUNS, endOnFailure: true })
+  t.equal(sent, DUPLICATE_COOKIE_RUNS, `${sent} requests with duplicate refresh cookies refused`)
 })
 
 /** Sends raw bytes to the listening server and returns its status line. */

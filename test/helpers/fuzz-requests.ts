@@ -90,6 +90,23 @@ const token = (name: 'ACCESS' | 'REFRESH' | 'COOKIE'): fc.Arbitrary<string> => f
 
 const anyToken = fc.oneof(token('ACCESS'), token('REFRESH'), token('COOKIE'))
 
+/** A value a refresh cookie may hold: a live token of either kind, empty, or junk (no ";"). */
+const cookieValue = fc.oneof(token('COOKIE'), token('REFRESH'), fc.constant(''), printable(40).map((text) => text.replace(/;/g, '')))
+
+/**
+ * Cookie headers that hold the refresh cookie two or three times (cookie tossing: a sibling
+ * subdomain sets a second one), in any order among other cookies, with the separators and spacing
+ * browsers and hand-written clients use.
+ */
+export const duplicateRefreshCookies: fc.Arbitrary<string> = fc.tuple(
+  fc.array(fc.tuple(fc.constantFrom('__Secure-refresh_token', ' __Secure-refresh_token', '__Secure-refresh_token '), cookieValue), { minLength: 2, maxLength: 3 }),
+  fc.subarray(['other=1', 'refresh_token=@@COOKIE@@', '__Host-session=x', 'theme=dark']),
+  fc.constantFrom('; ', ';', ';\t', ' ;  ')
+).chain(([refresh, others, separator]) => {
+  const parts = [...refresh.map(([name, value]) => `${name}=${value}`), ...others]
+  return fc.shuffledSubarray(parts, { minLength: parts.length, maxLength: parts.length }).map((shuffled) => shuffled.join(separator))
+})
+
 export const headersArbitrary: fc.Arbitrary<Record<string, string>> = fc.record({
   authorization: fc.oneof(
     anyToken.map((value) => `Bearer ${value}`),
@@ -99,6 +116,7 @@ export const headersArbitrary: fc.Arbitrary<Record<string, string>> = fc.record(
   cookie: fc.oneof(
     anyToken.map((value) => `__Secure-refresh_token=${value}`),
     fc.tuple(anyToken, anyToken).map(([a, b]) => `__Secure-refresh_token=${a}; __Secure-refresh_token=${b}`),
+    duplicateRefreshCookies,
     anyToken.map((value) => `refresh_token=${value}; other=1`),
     printable()
   ),
@@ -167,3 +185,66 @@ export const pathSegment: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).map(encodeSegment),
   fc.constantFrom('..', '%2e%2e%2f', '%00', '%ZZ', 'a'.repeat(129), 'a'.repeat(5000), '%F0%9F%92%A9', 'x?y=1', '%3Cscript%3E')
 )
+
+/**
+ * Characters that change how a name is stored but hardly how it looks: spaces of every width,
+ * zero-width and joiner characters, bidirectional controls, a soft hyphen, NUL. The username profile
+ * allows none of them.
+ */
+export const INVISIBLE_OR_SPACE = [' ', '\t', '\u00A0', '\u3000', '\u2009', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u034F',
+  '\u180E', '\u202E', '\u202D', '\u2066', '\u061C', '\u0000']
+// Letters drawn like Latin ones in other scripts (PRECIS allows them: a different name, not a refusal).
+const HOMOGLYPHS: Record<string, string> = { a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', i: 'і' }
+
+type NameEdit = (name: string, at: number) => string
+const NAME_EDITS: NameEdit[] = [
+  ...INVISIBLE_OR_SPACE.map((char): NameEdit => (name, at) => name.slice(0, at) + char + name.slice(at)),
+  (name, at) => name.slice(0, at) + (name[at] ?? '').toUpperCase() + name.slice(at + 1),
+  (name, at) => {
+    const code = name.charCodeAt(at)
+    return code > 0x20 && code < 0x7F ? name.slice(0, at) + String.fromCharCode(code + 0xFEE0) + name.slice(at + 1) : name
+  },
+  (name, at) => name.slice(0, at) + (HOMOGLYPHS[name[at] ?? ''] ?? name[at] ?? '') + name.slice(at + 1),
+  (name, at) => name.slice(0, at) + '\u0301' + name.slice(at),
+  (name) => name.normalize('NFD'),
+  (name) => name.toUpperCase()
+]
+
+/** Names that look like `name`: one or two edits, each inserting an invisible or space character or respelling a letter. */
+export function lookalikeOf (name: string): fc.Arbitrary<string> {
+  const edit = fc.tuple(fc.nat(NAME_EDITS.length - 1), fc.nat(name.length))
+  return fc.array(edit, { minLength: 1, maxLength: 2 }).map((edits) =>
+    edits.reduce((current, [which, at]) => (NAME_EDITS[which] as NameEdit)(current, at % (current.length + 1)), name))
+}
+
+/** Byte sequences that are not UTF-8: a lone continuation byte, overlong forms, an encoded surrogate, a truncated sequence, 0xFF. */
+export const invalidUtf8: fc.Arbitrary<number[]> = fc.constantFrom([0x80], [0xBF], [0xFF], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80])
+
+/** `text` as UTF-8 bytes with `bytes` inserted at character `at` (JSON stays well-formed inside a string). */
+export function withBytes (text: string, at: number, bytes: readonly number[]): Buffer {
+  return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at))])
+}
+
+/** A request body sent in pieces with pauses between them, or never finished. */
+export interface SlowUpload {
+  path: '/auth/register' | '/auth/login' | '/auth/refresh' | '/auth/password'
+  body: string
+  pieces: number
+  gapMs: number
+  /** False: the last piece is never sent. */
+  finishes: boolean
+  chunked: boolean
+}
+
+export const slowUpload: fc.Arbitrary<SlowUpload> = fc.record({
+  path: fc.constantFrom('/auth/register', '/auth/login', '/auth/refresh', '/auth/password'),
+  body: fc.oneof(
+    fc.constant('{"username":"slow-fuzz-user","password":"correct horse battery"}'),
+    fc.constant('{"refreshToken":"rt_not-a-real-token"}'),
+    fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)).filter((text) => text.length > 1)
+  ),
+  pieces: fc.integer({ min: 2, max: 12 }),
+  gapMs: fc.integer({ min: 0, max: 400 }),
+  finishes: fc.boolean(),
+  chunked: fc.boolean()
+})

@@ -5,11 +5,9 @@ import t from 'tap'
 import { readFile, readdir } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import type { StaticFile } from '../../examples/spa/spa-server.js'
-import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../helpers/chromium.js'
+import { launchChromium, newContext } from '../helpers/chromium.js'
 import { startRotorOrigin } from '../helpers/rotor-origin.js'
 import { httpRequest, REPO_ROOT } from '../helpers/server-process.js'
-
-t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const USERNAME = 'ada'
 const PASSWORD = 'correct horse battery staple'

@@ -18,9 +18,6 @@ interface Teardown { teardown (fn: () => unknown): void }
  */
 export const BROWSER_STEP_TIMEOUT_MS = 90_000
 
-/** For tap's per-file timeout: a browser test file starts Chromium, redis-server and Rotor's process. */
-export const BROWSER_FILE_TIMEOUT_MS = 300_000
-
 /** One Chromium for the test file, closed at teardown. */
 export async function launchChromium (t: Teardown): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {

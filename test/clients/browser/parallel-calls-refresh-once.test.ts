@@ -1,12 +1,10 @@
 // Twenty calls that all find the access token expired share one POST /auth/refresh, and every one is
 // sent again with the new token: 20 x 401 AUTH_TOKEN_EXPIRED, 1 refresh, 20 x 200, counted by Rotor.
 import t from 'tap'
-import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
+import { launchChromium, newContext } from '../../helpers/chromium.js'
 import { accessToken, clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { httpRequest } from '../../helpers/server-process.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
-
-t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const USERNAME = 'parallel'
 const PASSWORD = 'correct horse battery'

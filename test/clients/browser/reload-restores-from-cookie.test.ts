@@ -2,11 +2,9 @@
 // one refresh through the HttpOnly cookie. Nothing a script of the origin can read (web storage,
 // document.cookie, IndexedDB, Cache Storage) ever holds a token, checked from the page itself.
 import t from 'tap'
-import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
+import { launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor, waitUntilRestored } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
-
-t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 

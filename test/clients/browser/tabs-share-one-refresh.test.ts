@@ -4,11 +4,9 @@
 // refreshes by itself after its bounded wait.
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
+import { launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
-
-t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 /** Long enough that no refresh falls due while the tabs open (which takes seconds on a loaded machine). */

@@ -2,11 +2,9 @@
 // back/forward cache) looks at the clock itself and, past its refresh time, refreshes at once. The
 // tab's clock moves as a frozen tab's does, with no timer firing; nothing refreshes until the event.
 import t, { type Test } from 'tap'
-import { BROWSER_FILE_TIMEOUT_MS, launchChromium, newContext } from '../../helpers/chromium.js'
+import { launchChromium, newContext } from '../../helpers/chromium.js'
 import { clientPageFiles, login, openClientPage, record, waitFor } from '../../helpers/client-page.js'
 import { startRotorOrigin } from '../../helpers/rotor-origin.js'
-
-t.setTimeout(BROWSER_FILE_TIMEOUT_MS)
 
 const PASSWORD = 'correct horse battery'
 const TTL_S = 120

@@ -8,8 +8,9 @@
 import t from 'tap'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, userWithSession } from '../helpers/app.js'
 import { httpRequest } from '../helpers/server-process.js'
+import { openSse } from '../helpers/sse-client.js'
 
 const REQUEST_TIMEOUT_S = 1
 // REQUEST_TIMEOUT, plus the server's check interval, plus a wide margin for a loaded test machine.
@@ -97,4 +98,20 @@ t.test('20 slow connections are all closed, and others are served meanwhile', as
   t.equal(body.code, 'AUTH_REQUEST_TIMEOUT', "the 408 carries the contract's body")
   t.match(String(body.message), /1 second/, 'and says how long a request may take')
   t.equal((await httpRequest(`${base}/health`)).status, 200, 'the server still answers afterwards')
+})
+
+// REQUEST_TIMEOUT bounds how long a request takes to arrive, not how long its answer lasts: the
+// revocation feed's event stream stays open past it and still delivers.
+t.test('a long answer (the revocation event stream) outlives REQUEST_TIMEOUT', async (t) => {
+  const feedToken = 'f'.repeat(48)
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_S), REVOCATION_FEED_TOKENS: feedToken })
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const stream = await openSse(`${base}/auth/revocations`, { authorization: `Bearer ${feedToken}` })
+  t.teardown(() => { stream.close() })
+  await stream.waitFor((event) => event.event === 'ready')
+  await sleep(REQUEST_TIMEOUT_S * 1000 * 3)
+  const user = await userWithSession(app)
+  t.equal((await app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode, 204)
+  const events = await stream.waitFor((event) => event.event === 'revoked', 10_000)
+  t.match(JSON.parse(events.at(-1)?.data ?? '{}'), { reason: 'logout' }, 'a revocation arrives on the same stream, three timeouts later')
 })

@@ -85,3 +85,31 @@ export async function waitFor (what: string, condition: () => boolean | Promise<
 export async function login (page: Page, username: string, password: string): Promise<void> {
   await page.evaluate((account) => globalThis.rotorTest.rotor.login(account.username, account.password), { username, password })
 }
+
+/** The page's latest access token (null after a session end; undefined before any). */
+export async function lastToken (page: Page): Promise<string | null | undefined> {
+  return (await record(page)).tokens.at(-1)
+}
+
+/**
+ * Installs a clock the test moves on `context`, opens a tab in it and logs `username` in. Rotor's
+ * ACCESS_TOKEN_TTL should be long enough that no refresh falls due unless the test moves the clock.
+ */
+export async function loggedInTab (context: BrowserContext, origin: string, username: string, password: string): Promise<Page> {
+  await context.clock.install()
+  const page = await openClientPage(context, origin)
+  await login(page, username, password)
+  return page
+}
+
+/** Moves the context's clock `ttlSeconds` on, past the token's refresh time, and waits for the token that brings. */
+export async function refreshNow (context: BrowserContext, page: Page, ttlSeconds: number): Promise<string> {
+  const old = await lastToken(page)
+  await context.clock.fastForward(ttlSeconds * 1000)
+  let next: string | null | undefined
+  await waitFor('a new token', async () => {
+    next = await lastToken(page)
+    return typeof next === 'string' && next !== old
+  })
+  return next as string
+}

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createSpaServer, type StaticFile } from '../../examples/spa/spa-server.js'
 import { generateKeyFile } from '../../src/domain/keys.js'
 import { browserClientBundle } from './browser-client-bundle.js'
-import { freePort, startRedisServer } from '../../bench/lib/redis-server.js'
+import { freePort, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js'
 import { httpRequest, spawnServer, type ServerProcess } from './server-process.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
@@ -21,6 +21,8 @@ export interface RotorOrigin {
   url: string
   /** Where Rotor itself listens (for requests that must not pass the page's server). */
   rotorUrl: string
+  /** Rotor's redis-server (to freeze and thaw). */
+  redis: RedisServer
   /** Every request Rotor logged so far, in order, with the status it answered (undefined while in flight). */
   requests (): RotorRequest[]
   /** How many requests Rotor answered with `method path`, and `status` when given. */
@@ -102,6 +104,7 @@ export async function startRotorOrigin (t: Teardown, options: { env?: Record<str
   return {
     url: `http://127.0.0.1:${(spa.address() as AddressInfo).port}`,
     rotorUrl,
+    redis,
     requests,
     count: (method, path, status) => requests().filter((r) => r.method === method && r.path === path && (status === undefined || r.status === status)).length,
     async register (username, password) {

@@ -69,7 +69,9 @@ async function createSessions (store: AuthStore, userIds: string[], label: strin
         successorBox: randomBytes(32).toString('base64url'),
         now: now + 1,
         idleTtlMs: IDLE_TTL_MS,
-        graceMs: GRACE_MS
+        graceMs: GRACE_MS,
+        ip,
+        userAgent: USER_AGENT
       })
       if (result.outcome !== 'rotated') throw new Error(`bulk rotation: ${result.outcome}`)
     }))

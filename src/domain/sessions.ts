@@ -6,6 +6,7 @@ import type { AuthStore, CounterState, RotateRefreshTokenInput, SessionEndReason
 import {
   mintRefreshToken, newId, openSuccessor, readRefreshToken, sealSuccessor, type RefreshMacKeys
 } from './refresh-tokens.js'
+import { classifyGraceReplay, type ClientSeen, type ReplayClass } from './replay-classes.js'
 
 /** Scope of every access token this server issues: its own API. */
 export const DEFAULT_SCOPE = 'api'
@@ -41,12 +42,17 @@ export interface IssuedRefreshToken {
   expiresAt: number
   /** Set on the refresh path: 'rotated' or a 'grace' replay of the same successor. */
   outcome?: 'rotated' | 'grace'
+  /** With outcome 'grace': what the replay most likely was (./replay-classes.ts). */
+  replay?: ReplayClass
   /** The rate-limit counter the rotation counted in the same store call, when it was given one. */
   counted?: CounterState
 }
 
-/** An error of rotateSession, with the counter state when the store call counted the request. */
-export type RotationError = Error & { counted?: CounterState, userId?: string, sessionId?: string }
+/**
+ * An error of rotateSession, with the counter state when the store call counted the request; a
+ * RefreshReusedError names the session it ended and its replay class (always 'theft').
+ */
+export type RotationError = Error & { counted?: CounterState, userId?: string, sessionId?: string, replay?: ReplayClass }
 
 export async function startSession (
   deps: SessionDeps,
@@ -68,7 +74,8 @@ export async function startSession (
 }
 
 /**
- * Spends `presented` and returns its successor. Throws RefreshInvalidError for anything that is not
+ * Spends `presented`, sent by `client`, and returns its successor; the session records `client` as
+ * where it was last used, so a later replay of `presented` can be classified. Throws RefreshInvalidError for anything that is not
  * a live session's token and RefreshReusedError (after the store ended the session) for a spent one.
  * With `counter`, the store counts the request against that limit in the same call (one round trip)
  * and rotates nothing past it: RateLimitedError. A token that fails its MAC reaches no store and
@@ -77,12 +84,15 @@ export async function startSession (
 export async function rotateSession (
   deps: SessionDeps,
   presented: string,
+  client: ClientSeen,
   counter?: RotateRefreshTokenInput['counter']
 ): Promise<IssuedRefreshToken> {
   const token = readRefreshToken(deps.keys, presented)
   if (token === null) throw new RefreshInvalidError()
   const { userId, sessionId, generation } = token
   const successor = mintRefreshToken(deps.keys, { userId, sessionId, generation: generation + 1 })
+  const now = deps.now()
+  const userAgent = client.userAgent.slice(0, USER_AGENT_MAX_LENGTH)
   const result = await deps.store.rotateRefreshToken({
     userId,
     sessionId,
@@ -90,9 +100,11 @@ export async function rotateSession (
     presentedHash: token.hash,
     successorHash: successor.hash,
     successorBox: sealSuccessor(successor.secret, token.boxKey),
-    now: deps.now(),
+    now,
     idleTtlMs: deps.config.refreshIdleTtl * 1000,
     graceMs: deps.config.refreshReuseGrace * 1000,
+    ip: client.ip,
+    userAgent,
     counter
   })
   const { counted } = result
@@ -101,12 +113,15 @@ export async function rotateSession (
       return { userId, sessionId, refreshToken: successor.token, expiresAt: result.session.expiresAt, outcome: 'rotated', counted }
     case 'grace': {
       // The same successor again: same ids, generation and secret give the same token.
-      const replay = mintRefreshToken(deps.keys, { userId, sessionId, generation: result.generation }, openSuccessor(result.successorBox, token.boxKey))
-      return { userId, sessionId, refreshToken: replay.token, expiresAt: result.session.expiresAt, outcome: 'grace', counted }
+      const again = mintRefreshToken(deps.keys, { userId, sessionId, generation: result.generation }, openSuccessor(result.successorBox, token.boxKey))
+      // The session's lastUsedAt, ip and userAgent are those of the rotation that spent the token.
+      const { lastUsedAt: rotatedAt, ip, userAgent: rotatedBy } = result.session
+      const replay = classifyGraceReplay({ rotatedAt, ip, userAgent: rotatedBy }, { at: now, ip: client.ip, userAgent })
+      return { userId, sessionId, refreshToken: again.token, expiresAt: result.session.expiresAt, outcome: 'grace', replay, counted }
     }
     case 'reused':
       deps.revocations.noteEnded(sessionId)
-      throw Object.assign(new RefreshReusedError(), { userId, sessionId, counted })
+      throw Object.assign(new RefreshReusedError(), { userId, sessionId, counted, replay: 'theft' as const })
     case 'limited':
       throw Object.assign(new RateLimitedError(String(Math.max(1, Math.ceil((result.counted.resetAt - deps.now()) / 1000)))), { counted })
     default:

@@ -1,5 +1,6 @@
 // Refresh and logout: the two routes that take a refresh token (cookie or body).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { RefreshInvalidError, RefreshMissingError, RefreshReusedError } from '../errors.js'
 import { DEFAULT_SCOPE, endSession, endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
@@ -7,6 +8,11 @@ import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/
 
 // Cookie clients send no body at all; body clients send {refreshToken}.
 const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
+
+/** The client presenting a refresh token, as its session records it. */
+function client (request: FastifyRequest): { ip: string, userAgent: string } {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' }
+}
 
 const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const sessionDeps = { store: fastify.store, keys: fastify.keyRing, config: fastify.config, now: fastify.now, revocations: fastify.revocations }
@@ -24,7 +30,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (presented === null) throw new RefreshMissingError()
     let issued
     try {
-      issued = await rotateSession(sessionDeps, presented.token, perIpLimit.counterOf(request))
+      issued = await rotateSession(sessionDeps, presented.token, client(request), perIpLimit.counterOf(request))
     } catch (error) {
       const { userId, sessionId, counted } = error as RotationError
       if (counted !== undefined) perIpLimit.settle(request, reply, counted)
@@ -37,7 +43,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     if (issued.counted !== undefined) perIpLimit.settle(request, reply, issued.counted)
     const { userId, sessionId } = issued
-    request.log.info({ event: issued.outcome === 'grace' ? 'refresh-grace-replay' : 'refresh', userId, sessionId }, 'refresh')
+    request.log.info({ event: issued.outcome === 'grace' ? 'refresh-grace-replay' : 'refresh', replay: issued.replay, userId, sessionId }, 'refresh')
     const access = fastify.accessTokens.sign({ userId, sessionId, scope: DEFAULT_SCOPE })
     const body = { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn }
     if (presented.via === 'body') return { ...body, refreshToken: issued.refreshToken }

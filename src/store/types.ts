@@ -26,6 +26,7 @@ export interface SessionRecord {
   lastUsedAt: number
   /** min(lastUsedAt + idleTtl, createdAt + maxTtl): when the session ends unless refreshed. */
   expiresAt: number
+  /** Where the session was last used: the client of its login or of its latest rotation. */
   ip: string
   userAgent: string
 }
@@ -87,6 +88,13 @@ export interface RotateRefreshTokenInput {
   /** REFRESH_REUSE_GRACE in ms; 0 disables the grace replay. */
   graceMs: number
   /**
+   * The client presenting the token (user agent already truncated): a rotation records it as the
+   * session's `ip` and `userAgent`, so the session shows where it was last used and a grace replay
+   * can be told apart from a replay by another client (src/domain/replay-classes.ts).
+   */
+  ip: string
+  userAgent: string
+  /**
    * A fixed-window counter to count this request against first, in the same atomic step (the
    * per-IP limit of POST /auth/refresh, so a refresh is one round trip on standalone Redis; on
    * Cluster the counter lies in another slot and costs a round trip of its own). Past `max` the
@@ -97,9 +105,11 @@ export interface RotateRefreshTokenInput {
 
 /**
  * - `rotated`: the presented token was current; the caller's successor is installed with
- *   `generation` (= presented + 1) and the session's expiry slid forward.
+ *   `generation` (= presented + 1), the session's expiry slid forward, and its `lastUsedAt`, `ip`
+ *   and `userAgent` set to this call's `now` and client.
  * - `grace`: the presented token is the one spent by the latest rotation, within the grace window;
  *   `successorBox` and `generation` rebuild the same successor. Nothing changes in the store.
+ *   `session.lastUsedAt`, `ip` and `userAgent` are those of the rotation that spent the token.
  * - `reused`: a genuine older token (generation below the current one, not a grace replay): the
  *   session has been ended (revocation reason `reuse`) and its current token no longer works.
  * - `invalid`: no such live session, or a token that cannot be this session's (nothing changes).

@@ -55,7 +55,7 @@ t.test('sessions replicated before a master is killed survive its failover and s
   }
   const rotate = async (held: Held): Promise<string> => {
     const successor = id()
-    const result = await store.rotateRefreshToken({ userId: held.userId, sessionId: held.sessionId, generation: held.generation, presentedHash: held.hash, successorHash: successor, successorBox: id() + id(), now: Date.now(), idleTtlMs: IDLE_MS, graceMs: 10_000 })
+    const result = await store.rotateRefreshToken({ userId: held.userId, sessionId: held.sessionId, generation: held.generation, presentedHash: held.hash, successorHash: successor, successorBox: id() + id(), now: Date.now(), idleTtlMs: IDLE_MS, graceMs: 10_000, ip: '192.0.2.1', userAgent: 'failover-test' })
     if (result.outcome === 'rotated') {
       held.generation = result.generation
       held.hash = successor

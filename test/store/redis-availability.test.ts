@@ -34,7 +34,7 @@ function openInput (): CreateSessionInput {
   return { userId: id(), sessionId: id(), tokenHash: id(), now: Date.now(), idleTtlMs: 600_000, maxTtlMs: 3_600_000, ip: '203.0.113.5', userAgent: 'availability/1.0' }
 }
 function rotation (session: CreateSessionInput, successorHash = id()): RotateRefreshTokenInput {
-  return { userId: session.userId, sessionId: session.sessionId, generation: 1, presentedHash: session.tokenHash, successorHash, successorBox: id() + id(), now: Date.now(), idleTtlMs: 600_000, graceMs: 10_000 }
+  return { userId: session.userId, sessionId: session.sessionId, generation: 1, presentedHash: session.tokenHash, successorHash, successorBox: id() + id(), now: Date.now(), idleTtlMs: 600_000, graceMs: 10_000, ip: session.ip, userAgent: session.userAgent }
 }
 
 /** Every kind of call a route makes, each expected to give up within the contract's 2 s. */

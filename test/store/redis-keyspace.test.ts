@@ -69,20 +69,21 @@ async function realisticRun (t: Test): Promise<string[]> {
       rememberToken(issued.refreshToken)
     }
     // Session 0: rotated four times, with a grace replay of the last spent token.
+    const client = { ip: '198.51.100.0', userAgent: CHROME }
     let current = tokens[0] as string
     const spent: string[] = []
     for (let r = 0; r < 4; r++) {
-      const next = await rotateSession(deps, current)
+      const next = await rotateSession(deps, current, client)
       rememberToken(next.refreshToken)
       spent.push(current)
       current = next.refreshToken
     }
-    const replay = await rotateSession(deps, spent[3] as string)
+    const replay = await rotateSession(deps, spent[3] as string, client)
     t.equal(replay.refreshToken, current, 'grace replay gives the same successor')
     // Session 1: a token four rotations old comes back: reuse ends the session.
-    await t.rejects(rotateSession(deps, spent[0] as string), RefreshReusedError)
+    await t.rejects(rotateSession(deps, spent[0] as string, client), RefreshReusedError)
     // Session 2: rotated once, then logged out.
-    const rotated = await rotateSession(deps, tokens[2] as string)
+    const rotated = await rotateSession(deps, tokens[2] as string, { ip: '198.51.100.2', userAgent: CHROME })
     rememberToken(rotated.refreshToken)
     t.ok(await endSessionByRefreshToken(deps, rotated.refreshToken))
     await store.incrementCounter(`login-failures:${newId()}`, 900_000, Date.now())
@@ -161,7 +162,7 @@ t.test('one session costs at most 512 bytes of Redis memory, index entry include
     const first = await startSession(measured, { userId, ip, userAgent })
     let token = first.refreshToken
     // Rotated, a session holds its most bytes (previous hash, successor box).
-    for (let r = 0; r < 3; r++) token = (await rotateSession(measured, token)).refreshToken
+    for (let r = 0; r < 3; r++) token = (await rotateSession(measured, token, { ip, userAgent })).refreshToken
     const session = await memoryOf(`auth:{${userId}}:s:${first.sessionId}`)
     const indexEntry = await memoryOf(`auth:{${userId}}:user`) - accountAlone
     return { session, indexEntry, type: await inspector.type(`auth:{${userId}}:s:${first.sessionId}`) }

@@ -65,7 +65,7 @@ function sessionInput (userId: string, tokenHash = id()): Parameters<AuthStore['
 
 type Rotation = Parameters<AuthStore['rotateRefreshToken']>[0]
 function rotation (first: Parameters<AuthStore['createSession']>[0], graceMs: number): Rotation {
-  return { userId: first.userId, sessionId: first.sessionId, generation: 1, presentedHash: first.tokenHash, successorHash: id(), successorBox: id() + id(), now: Date.now(), idleTtlMs: IDLE_MS, graceMs }
+  return { userId: first.userId, sessionId: first.sessionId, generation: 1, presentedHash: first.tokenHash, successorHash: id(), successorBox: id() + id(), now: Date.now(), idleTtlMs: IDLE_MS, graceMs, ip: first.ip, userAgent: first.userAgent }
 }
 
 /** Each entry sets up what its operation needs, then hands back the operation to count. */

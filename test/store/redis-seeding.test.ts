@@ -43,7 +43,7 @@ t.test('copies are sessions of their own that the store finds, lists, rotates an
   const firstHash = id()
   await store.createSession({ ...template, tokenHash: firstHash, now, idleTtlMs: IDLE_MS, maxTtlMs: 10 * IDLE_MS, ip: '203.0.113.9', userAgent: 'seeding-test/1.0' })
   const successorHash = id()
-  const rotated = await store.rotateRefreshToken({ ...template, generation: 1, presentedHash: firstHash, successorHash, successorBox: randomBytes(32).toString('base64url'), now: now + 1, idleTtlMs: IDLE_MS, graceMs: 10_000 })
+  const rotated = await store.rotateRefreshToken({ ...template, generation: 1, presentedHash: firstHash, successorHash, successorBox: randomBytes(32).toString('base64url'), now: now + 1, idleTtlMs: IDLE_MS, graceMs: 10_000, ip: '203.0.113.9', userAgent: 'seeding-test/1.0' })
   t.equal(rotated.outcome, 'rotated')
   const keysBefore = await keysUnder(prefix)
 
@@ -59,7 +59,7 @@ t.test('copies are sessions of their own that the store finds, lists, rotates an
   const found = await store.findSession(copy.userId, copy.sessionId, now + 2)
   t.match(found, { id: copy.sessionId, userId: copy.userId, createdAt: now, lastUsedAt: now + 1, expiresAt, ip: '203.0.113.9', userAgent: 'seeding-test/1.0' })
   t.same((await store.listSessions(copy.userId, now + 2)).map((session) => session.id), [copy.sessionId], 'in its own index')
-  const next = await store.rotateRefreshToken({ ...copy, generation: 2, presentedHash: successorHash, successorHash: id(), successorBox: randomBytes(32).toString('base64url'), now: now + 3, idleTtlMs: IDLE_MS, graceMs: 10_000 })
+  const next = await store.rotateRefreshToken({ ...copy, generation: 2, presentedHash: successorHash, successorHash: id(), successorBox: randomBytes(32).toString('base64url'), now: now + 3, idleTtlMs: IDLE_MS, graceMs: 10_000, ip: '203.0.113.9', userAgent: 'seeding-test/1.0' })
   t.equal(next.outcome, 'rotated', 'holds the template\'s current token')
   t.equal(await store.endSession(copy.userId, copy.sessionId, 'logout', now + 4), true)
   t.same(await store.listSessions(copy.userId, now + 4), [])

@@ -42,7 +42,7 @@ t.test('user agents of any length and alphabet come back byte for byte (one pack
     const created = await store.createSession({ userId, sessionId, tokenHash, now, idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent })
     t.equal(created.userAgent, userAgent)
     t.equal((await store.findSession(userId, sessionId, now))?.userAgent, userAgent, `found: ${userAgent.length} chars`)
-    const rotated = await store.rotateRefreshToken({ userId, sessionId, generation: 1, presentedHash: tokenHash, successorHash: id(), successorBox: randomBytes(32).toString('base64url'), now, idleTtlMs: 60_000, graceMs: 10_000 })
+    const rotated = await store.rotateRefreshToken({ userId, sessionId, generation: 1, presentedHash: tokenHash, successorHash: id(), successorBox: randomBytes(32).toString('base64url'), now, idleTtlMs: 60_000, graceMs: 10_000, ip: '::1', userAgent })
     t.equal(rotated.outcome === 'rotated' && rotated.session.userAgent, userAgent, 'rotated')
     t.equal(await inspector.type(sessionKey(prefix, userId, sessionId)), 'string', 'the session stays one packed string')
   }

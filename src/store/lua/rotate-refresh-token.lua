@@ -24,12 +24,15 @@
     ARGV[11] untilOffset   seconds from a revocation's `at` to its `until` (ACCESS_TOKEN_TTL + 5)
     ARGV[12] trimMarginMs  how long the feed keeps entries past their `until`
     ARGV[13] deadlineMs    Redis-clock ms epoch after which the script must change nothing
-    ARGV[14] windowMs      of the counter, when KEYS[4] is given
-    ARGV[15] maxHits       of the counter, when KEYS[4] is given
+    ARGV[14] ip            of the client presenting the token: a rotation records it, and the
+    ARGV[15] userAgent     user agent, as the session's (where it was last used)
+    ARGV[16] windowMs      of the counter, when KEYS[4] is given
+    ARGV[17] maxHits       of the counter, when KEYS[4] is given
 
   Output (flat arrays; hits and resetAt are the counter's, 0 and 0 when none was given):
     { 'rotated', hits, resetAt, generation, createdAt, lastUsedAt, expiresAt, ip, userAgent }
     { 'grace', hits, resetAt, generation, createdAt, lastUsedAt, expiresAt, ip, userAgent, successorBox as hex }
+                  lastUsedAt, ip and userAgent being those of the rotation that spent the token
     { 'reused', hits, resetAt, outbox entries... }  the session was ended and its 'reuse'
                                                   revocation recorded (writeRevocations)
     { 'invalid', hits, resetAt }  nothing changed
@@ -48,8 +51,8 @@ local now, graceMs = tonumber(ARGV[7]), tonumber(ARGV[9])
 
 local hits, resetAt = 0, 0
 if KEYS[4] then
-  hits, resetAt = countHit(KEYS[4], tonumber(ARGV[14]), now)
-  if hits > tonumber(ARGV[15]) then return { 'limited', hits, resetAt } end
+  hits, resetAt = countHit(KEYS[4], tonumber(ARGV[16]), now)
+  if hits > tonumber(ARGV[17]) then return { 'limited', hits, resetAt } end
 end
 
 local packed = redis.call('GET', sessionKey)
@@ -62,6 +65,7 @@ if presentedHash == s.hash and generation == s.generation then
   local nextExpiresAt = math.min(now + tonumber(ARGV[8]), s.maxExpiresAt)
   s.previousHash, s.hash, s.box = s.hash, ARGV[5], ARGV[6]
   s.generation, s.lastUsedAt = s.generation + 1, now
+  s.ip, s.userAgent = ARGV[14], ARGV[15]
   redis.call('SET', sessionKey, encodeSession(s), 'PXAT', nextExpiresAt)
   return { 'rotated', hits, resetAt, s.generation, s.createdAt, now, nextExpiresAt, s.ip, s.userAgent }
 end

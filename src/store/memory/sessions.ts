@@ -104,6 +104,8 @@ export class SessionTable {
       s.rotatedAt = now
       s.gen += 1
       s.lastUsedAt = now
+      s.ip = input.ip
+      s.userAgent = input.userAgent
       s.expiresAt = Math.min(now + input.idleTtlMs, s.maxExpiresAt)
       this.setIndexScore(userId, sessionId, s.expiresAt)
       return { outcome: 'rotated', generation: s.gen, session: toRecord(s) }

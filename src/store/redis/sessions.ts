@@ -54,7 +54,7 @@ export function sessionMethods (context: RedisContext, revocations: RevocationSi
       }
       const reply = await call(() => scripts.rotateRefreshToken(keys.length, ...keys,
         userId, sessionId, input.generation, rawBytes(input.presentedHash), rawBytes(input.successorHash), rawBytes(input.successorBox),
-        input.now, input.idleTtlMs, input.graceMs, ...revocations.args, deadline(), ...limit)) as unknown[]
+        input.now, input.idleTtlMs, input.graceMs, ...revocations.args, deadline(), input.ip, input.userAgent, ...limit)) as unknown[]
       if (limit.length > 0) counted = { count: Number(reply[1]), resetAt: Number(reply[2]) }
       switch (reply[0]) {
         case 'rotated':

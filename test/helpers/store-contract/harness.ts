@@ -87,6 +87,8 @@ export function rotation (held: HeldSession, input: Partial<RotateRefreshTokenIn
     successorBox: fakeBox(),
     idleTtlMs: IDLE_MS,
     graceMs: GRACE_MS,
+    ip: held.record.ip,
+    userAgent: held.record.userAgent,
     ...input
   }
 }

@@ -88,6 +88,20 @@ export const rotationCases: Record<string, ContractCase> = {
     await rotate(t, h, { ...held, generation: 2, hash: request.successorHash }, { now: now + GRACE_MS })
   },
 
+  'a rotation records its client; a grace replay reports that rotation\'s time and client, whoever replays': async (t, h) => {
+    const held = await openSession(h, { ip: '203.0.113.1', userAgent: 'Login/1.0' })
+    const now = h.now()
+    const request = rotation(held, { now: now + 5, ip: '2001:db8::7', userAgent: `Rotator/2.0 (é😀) ${'x'.repeat(150)}` })
+    const rotated = await h.store.rotateRefreshToken(request)
+    const rotatedBy = { lastUsedAt: now + 5, ip: request.ip, userAgent: request.userAgent }
+    t.match(rotated, { outcome: 'rotated', session: rotatedBy })
+    t.match(await h.store.findSession(held.userId, held.sessionId, now + 6), rotatedBy, 'the session shows where it was last used')
+    t.match(await h.store.listSessions(held.userId, now + 6), [rotatedBy], 'in the list too')
+    const replay = await h.store.rotateRefreshToken(rotation(held, { now: now + 7, ip: '198.51.100.9', userAgent: 'Other/3.0' }))
+    t.match(replay, { outcome: 'grace', session: rotatedBy }, 'the rotation that spent the token, not the replaying client')
+    t.match(await h.store.findSession(held.userId, held.sessionId, now + 8), rotatedBy, 'a grace replay records nothing')
+  },
+
   'grace is only for the latest spent token, within graceMs of the rotation': async (t, h) => {
     const held = await openSession(h)
     const now = h.now()

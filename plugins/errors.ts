@@ -128,6 +128,7 @@ export default fp(async function errorsPlugin (fastify) {
       reply.header('www-authenticate', bearerChallenge(error))
     }
     if (statusCode === 503) reply.header('retry-after', '1')
+    if (statusCode === 429) fastify.metrics.rateLimited(request.routeOptions.url ?? request.url.split('?')[0] ?? '').inc()
     if (error instanceof RateLimitedError && 'retryAfterSeconds' in error && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', String(error.retryAfterSeconds))
     }
@@ -138,4 +139,4 @@ export default fp(async function errorsPlugin (fastify) {
     const notFound = new RouteNotFoundError(request.method, request.url.split('?')[0] ?? '')
     return reply.code(404).send(errorBody(404, notFound.code, notFound.message))
   })
-}, { name: 'errors' })
+}, { name: 'errors', dependencies: ['metrics'] })

@@ -1,7 +1,9 @@
 // The session store: Redis (or Redis Cluster) when configured, else the embedded in-process store
-// for trying the server out. Decorates `fastify.store`; closes what it opened on shutdown.
+// for trying the server out. Decorates `fastify.store`, timed call by call into the metrics
+// (src/metrics/timed-store.ts); closes what it opened on shutdown.
 import fp from 'fastify-plugin'
 import type { Config } from '../src/config.js'
+import { timedStore } from '../src/metrics/timed-store.js'
 import { createMemoryStore } from '../src/store/memory-store.js'
 import { createRedisStore } from '../src/store/redis-store.js'
 import type { AuthStore } from '../src/store/types.js'
@@ -32,11 +34,11 @@ export function openStore (config: Config): AuthStore {
 
 export default fp<StorePluginOptions>(async function storePlugin (fastify, options) {
   const store = options.store ?? openStore(options.config)
-  fastify.decorate('store', store)
+  fastify.decorate('store', timedStore(store, fastify.metrics))
   if (options.store === undefined) {
     fastify.addHook('onClose', async () => { await store.close() })
   }
   if (options.config.redisUrl === undefined && options.config.redisClusterNodes === undefined && options.store === undefined) {
     fastify.log.warn('no REDIS_URL: sessions live in this process only and end when it stops (fine for trying Rotor out)')
   }
-}, { name: 'store' })
+}, { name: 'store', dependencies: ['metrics'] })

@@ -8,6 +8,7 @@ import type { AuthStore } from './store/types.js'
 import { fastifyLogging } from './logger.js'
 import errorsPlugin, { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler } from '../plugins/errors.js'
 import jsonBodyPlugin from '../plugins/json-body.js'
+import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
@@ -88,6 +89,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.decorate('config', config)
   app.decorate('now', options.now ?? Date.now)
 
+  await app.register(metricsPlugin, { config })
   await app.register(errorsPlugin)
   await app.register(jsonBodyPlugin)
   await app.register(securityHeadersPlugin)

@@ -3,20 +3,23 @@
 // one server: a token rotated by one is spent for all. SIGTERM/SIGINT reach every worker, which drains
 // its in-flight requests (src/server.ts) before exiting; a worker that dies otherwise is replaced.
 // SIGHUP reaches every worker too, each of which reloads its keys; the primary itself holds none.
+// With METRICS_PORT the primary serves the sum of its workers' metrics (src/metrics/cluster-metrics.ts).
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import { ConfigError, loadConfig } from './config.js'
+import type { AddressInfo } from 'node:net'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { serveClusterMetrics } from './metrics/cluster-metrics.js'
 
 const RESTART_DELAY_MS = 1000
 
-function workerCount (): number {
+function clusterConfig (): Config {
   try {
     const config = loadConfig()
     // Workers share nothing but the store and the key folder: without them each would have its own.
     if ((config.redisUrl === undefined && config.redisClusterNodes === undefined) || config.jwtKeysDir === undefined) {
       throw new ConfigError('start:cluster needs REDIS_URL (or REDIS_CLUSTER_NODES) and JWT_KEYS_DIR: workers must share one store and one set of keys; use npm start for one process')
     }
-    return config.workers === 0 ? availableParallelism() : config.workers
+    return config
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) console.error(`rotor: ${problem}`)
@@ -27,7 +30,19 @@ function workerCount (): number {
 }
 
 if (cluster.isPrimary) {
-  const count = workerCount()
+  const config = clusterConfig()
+  const count = config.workers === 0 ? availableParallelism() : config.workers
+  // Before any worker exists, so a port in use stops the cluster before it starts.
+  if (config.metricsPort !== undefined) {
+    const { metricsHost: host, metricsPort: port } = config
+    try {
+      const server = await serveClusterMetrics(host, port)
+      console.error(`rotor: the primary serves its workers' metrics on http://${host}:${(server.address() as AddressInfo).port}/metrics`)
+    } catch (error) {
+      console.error(`rotor: could not listen for metrics on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set METRICS_PORT to a free port, or unset it for no metrics`)
+      process.exit(1)
+    }
+  }
   let stopping = false
   cluster.setupPrimary({ exec: new URL('./server.js', import.meta.url).pathname })
   for (let i = 0; i < count; i++) cluster.fork()

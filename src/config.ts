@@ -38,6 +38,9 @@ const ConfigSchema = Type.Object({
   requestTimeout: Type.Integer({ minimum: 1 }),
   /** Secrets gateways present to read the revocation feed; undefined: the feed answers 404. */
   revocationFeedTokens: Type.Optional(Type.Array(Type.String({ minLength: MIN_FEED_TOKEN_LENGTH }), { minItems: 1 })),
+  /** Where GET /metrics is served; no metrics listener when `metricsPort` is unset. */
+  metricsHost: Type.String({ minLength: 1 }),
+  metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   /** Worker processes for `npm run start:cluster`; 0 means one per CPU. */
   workers: Type.Integer({ minimum: 0, maximum: 256 })
 })
@@ -196,6 +199,8 @@ export function loadConfig (env: Env = process.env): Config {
     loginMaxFailures: collect(() => integer(env, 'LOGIN_MAX_FAILURES', 10, 1), 10),
     requestTimeout: collect(() => integer(env, 'REQUEST_TIMEOUT', 10, 1, 3600), 10),
     revocationFeedTokens: collect(() => feedTokens(env.REVOCATION_FEED_TOKENS), undefined),
+    metricsHost: text(env, 'METRICS_HOST', '127.0.0.1'),
+    metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : collect(() => integer(env, 'METRICS_PORT', 0, 0, 65535), undefined),
     workers: collect(() => integer(env, 'WORKERS', 0, 0, 256), 0)
   }
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {

@@ -4,6 +4,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { MetricsListenError } from '../plugins/metrics.js'
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000
@@ -52,7 +53,9 @@ export async function startServer (config: Config): Promise<void> {
   try {
     await built.listen({ port: config.port, host: config.host })
   } catch (error) {
-    built.log.error({ err: error }, `could not listen on ${config.host}:${config.port}: is another process using it? set PORT to choose another`)
+    // The metrics listener starts as the app gets ready, just before the public one.
+    if (error instanceof MetricsListenError) built.log.error(error.message)
+    else built.log.error({ err: error }, `could not listen on ${config.host}:${config.port}: is another process using it? set PORT to choose another`)
     process.exit(1)
   }
 }

@@ -42,3 +42,11 @@ t.test('REVOCATION_FEED_TOKENS: comma-separated secrets of at least 32 character
     t.notMatch(error?.message, /short-secret/, 'the message does not repeat the secret')
   }
 })
+
+t.test('METRICS_PORT: unset means no metrics listener; METRICS_HOST defaults to loopback', async (t) => {
+  t.equal(loadConfig({}).metricsPort, undefined)
+  t.equal(loadConfig({}).metricsHost, '127.0.0.1')
+  t.equal(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.2' }).metricsPort, 9464)
+  t.equal(loadConfig({ METRICS_PORT: '0' }).metricsPort, 0, 'any free port (tests)')
+  t.throws(() => loadConfig({ METRICS_PORT: '70000' }), new ConfigError('METRICS_PORT="70000" is not valid: expected a whole number from 0 to 65535'))
+})

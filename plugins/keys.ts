@@ -58,5 +58,5 @@ export default fp<KeysPluginOptions>(async function keysPlugin (fastify, { confi
   if (config.jwtKeysDir === undefined) {
     fastify.log.warn('no JWT_KEYS_DIR: access tokens are signed with an ephemeral key and stop verifying when this process stops (fine for trying Rotor out)')
   }
-  fastify.log.info({ event: 'keys-loaded', alg: keyRing.alg, signingKid: keyRing.signingKid }, 'access-token keys loaded')
+  fastify.log.info({ event: 'keys_loaded', alg: keyRing.alg, signingKid: keyRing.signingKid }, 'access-token keys loaded')
 }, { name: 'keys' })

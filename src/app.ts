@@ -10,6 +10,7 @@ import errorsPlugin, { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler } f
 import jsonBodyPlugin from '../plugins/json-body.js'
 import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
+import auditPlugin from '../plugins/audit.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
 import keysPlugin from '../plugins/keys.js'
@@ -93,6 +94,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(errorsPlugin)
   await app.register(jsonBodyPlugin)
   await app.register(securityHeadersPlugin)
+  await app.register(auditPlugin)
   await app.register(storePlugin, { config, store: options.store })
   await app.register(rateLimitPlugin, { config })
   await app.register(keysPlugin, { config })

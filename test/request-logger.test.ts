@@ -24,7 +24,7 @@ t.test('at warn, a request logs nothing unless something is worth a warning, and
   t.same(log.lines().filter((line) => line.reqId !== undefined), [], 'no request lines at warn for requests that went well')
   const reused = await app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: first } })
   t.equal(reused.statusCode, 401)
-  const warnings = log.lines().filter((line) => line.event === 'refresh-reuse-detected')
+  const warnings = log.lines().filter((line) => line.event === 'reuse_detected')
   t.equal(warnings.length, 1, 'the reuse is logged')
   t.type(warnings[0]?.reqId, 'string', 'with the request id')
   t.equal(warnings[0]?.level, 40)

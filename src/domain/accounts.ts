@@ -28,6 +28,17 @@ export interface Credentials {
   password: string
 }
 
+/**
+ * Why credentials were refused. Both answer AUTH_INVALID_CREDENTIALS byte for byte; only the audit
+ * log and the metrics tell them apart (the caller reads these fields off the thrown error).
+ */
+export type CredentialsRefusal = { reason: 'unknown_user' } | { reason: 'wrong_password', userId: string }
+export type RefusedCredentials = InstanceType<typeof InvalidCredentialsError> & CredentialsRefusal
+
+function refused (refusal: CredentialsRefusal): RefusedCredentials {
+  return Object.assign(new InvalidCredentialsError(), refusal)
+}
+
 /** Who logs in from where, as the session records it, and the device cookie it presented. */
 export interface LoginClient {
   ip: string
@@ -63,13 +74,13 @@ function requirePassword (raw: string, field = 'password'): string {
  */
 async function checkPassword (user: UserRecord | null, password: string): Promise<UserRecord> {
   if (user === null) return await refuseUnknownUser(password)
-  if (!await verifyPassword(user.passwordHash, password)) throw new InvalidCredentialsError()
+  if (!await verifyPassword(user.passwordHash, password)) throw refused({ reason: 'wrong_password', userId: user.id })
   return user
 }
 
 async function refuseUnknownUser (password: string): Promise<never> {
   await verifyPassword(await dummyPasswordHash(), password)
-  throw new InvalidCredentialsError()
+  throw refused({ reason: 'unknown_user' })
 }
 
 /** Reserves an attempt for the name, under a device's own counter when a cookie is valid for it. */
@@ -184,7 +195,7 @@ export async function changePassword (
     releaseQuietly(deps, attempt)
   ])
   // The hash changed meanwhile (a racing change won): this one no longer knows the password.
-  if (ended < 0) throw new InvalidCredentialsError()
+  if (ended < 0) throw refused({ reason: 'wrong_password', userId: user.id })
   if (ended > 0) await deps.revocations.catchUp()
   return ended
 }

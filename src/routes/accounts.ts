@@ -1,8 +1,8 @@
 // Accounts: register, log in (starts a session), change password (ends every other session).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { InvalidCredentialsError } from '../errors.js'
-import { changePassword, logIn, registerAccount } from '../domain/accounts.js'
+import { InvalidCredentialsError, RateLimitedError } from '../errors.js'
+import { changePassword, logIn, registerAccount, type RefusedCredentials } from '../domain/accounts.js'
 import { DEFAULT_SCOPE } from '../domain/sessions.js'
 import { CredentialsSchema, ErrorSchema, TokenResponseSchema, TokenTransportHeaders, UserSchema } from '../schemas/common.js'
 
@@ -18,7 +18,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { body: CredentialsSchema, response: { 201: UserSchema, '4xx': ErrorSchema, 503: ErrorSchema } }
   }, async (request, reply) => {
     const account = await registerAccount(deps, request.body)
-    request.log.info({ event: 'register', userId: account.id }, 'registered')
+    fastify.audit.register(request, account.id)
     return await reply.code(201).send(account)
   })
 
@@ -34,13 +34,18 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       loggedIn = await logIn(deps, request.body, client, async () => { await fastify.perIpLimit.countUnlessCounted(request, reply) })
     } catch (error) {
-      if (error instanceof InvalidCredentialsError) request.log.info({ event: 'login-failed' }, 'login failed')
+      if (error instanceof InvalidCredentialsError) {
+        const refusal = error as RefusedCredentials
+        fastify.audit.loginFailed(request, refusal.reason, refusal.reason === 'wrong_password' ? refusal.userId : undefined)
+      } else if (error instanceof RateLimitedError) {
+        fastify.audit.loginThrottled(request)
+      }
       throw error
     }
     const { user, session } = loggedIn
     if (loggedIn.releaseError !== undefined) request.log.warn({ err: loggedIn.releaseError }, 'login: could not take back the reserved attempt')
     const access = fastify.accessTokens.sign({ userId: user.id, sessionId: session.sessionId, scope: DEFAULT_SCOPE })
-    request.log.info({ event: 'login', userId: user.id, sessionId: session.sessionId }, 'login')
+    fastify.audit.login(request, user.id, session.sessionId)
     const body = { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn }
     if (request.tokenTransport() === 'body') return { ...body, refreshToken: session.refreshToken }
     // Cookie clients (browsers) also get a device cookie: body clients asked for no cookies.
@@ -56,8 +61,14 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { userId, sessionId } = request.auth
     const { currentPassword, newPassword } = request.body
-    const ended = await changePassword(deps, { userId, keepSessionId: sessionId, currentPassword, newPassword, deviceCookies: request.presentedDeviceCookies() })
-    request.log.info({ event: 'password-changed', userId, sessionId, sessionsEnded: ended }, 'password changed')
+    let ended
+    try {
+      ended = await changePassword(deps, { userId, keepSessionId: sessionId, currentPassword, newPassword, deviceCookies: request.presentedDeviceCookies() })
+    } catch (error) {
+      if (error instanceof InvalidCredentialsError) fastify.audit.passwordChangeFailed(request, userId, sessionId)
+      throw error
+    }
+    fastify.audit.passwordChanged(request, userId, sessionId, ended)
     return await reply.code(204).send(null)
   })
 }

@@ -27,7 +27,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { userId, sessionId } = request.auth
     const ended = await endAllSessions(deps, userId)
-    request.log.info({ event: 'logout-all', userId, sessionId, sessionsEnded: ended }, 'logout everywhere')
+    fastify.audit.logoutAll(request, userId, sessionId, ended)
     return await reply.clearRefreshCookie().code(204).send(null)
   })
 
@@ -58,7 +58,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { userId, sessionId } = request.auth
     await revokeSession(deps, userId, request.params.id)
-    request.log.info({ event: 'session-revoked', userId, sessionId, revokedSessionId: request.params.id }, 'session revoked')
+    fastify.audit.sessionRevoked(request, userId, request.params.id, sessionId)
     return await reply.code(204).send(null)
   })
 }

@@ -33,8 +33,9 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       issued = await rotateSession(sessionDeps, presented.token, client(request), perIpLimit.counterOf(request))
     } catch (error) {
       const { userId, sessionId, counted } = error as RotationError
+      if (error instanceof RefreshReusedError) fastify.audit.reuseDetected(request, userId ?? '', sessionId ?? '')
+      if (error instanceof RefreshInvalidError) fastify.audit.refreshInvalid()
       if (counted !== undefined) perIpLimit.settle(request, reply, counted)
-      if (error instanceof RefreshReusedError) request.log.warn({ event: 'refresh-reuse-detected', userId, sessionId }, 'refresh token reuse: session ended')
       // Only a token the store says is dead clears the cookie: a 503 or a 429 spent nothing, and a
       // browser whose cookie went with it would be logged out by an outage.
       const dead = error instanceof RefreshInvalidError || error instanceof RefreshReusedError
@@ -43,7 +44,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     if (issued.counted !== undefined) perIpLimit.settle(request, reply, issued.counted)
     const { userId, sessionId } = issued
-    request.log.info({ event: issued.outcome === 'grace' ? 'refresh-grace-replay' : 'refresh', replay: issued.replay, userId, sessionId }, 'refresh')
+    if (issued.replay !== undefined) fastify.audit.refreshReplay(request, userId, sessionId, issued.replay)
+    else fastify.audit.refresh(request, userId, sessionId)
     const access = fastify.accessTokens.sign({ userId, sessionId, scope: DEFAULT_SCOPE })
     const body = { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn }
     if (presented.via === 'body') return { ...body, refreshToken: issued.refreshToken }
@@ -59,14 +61,14 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const presented = request.presentedRefreshToken()
     if (presented !== null) {
       const ended = await endSessionByRefreshToken(sessionDeps, presented.token)
-      if (ended !== null) request.log.info({ event: 'logout', ...ended }, 'logout')
+      if (ended !== null) fastify.audit.logout(request, ended.userId, ended.sessionId)
     } else if (request.headers.authorization !== undefined) {
       await new Promise<void>((resolve, reject) => {
         fastify.authenticate(request, reply, (error) => { if (error) reject(error); else resolve() })
       })
       const { userId, sessionId } = request.auth
       if (await endSession(sessionDeps, userId, sessionId, 'logout')) {
-        request.log.info({ event: 'logout', userId, sessionId }, 'logout')
+        fastify.audit.logout(request, userId, sessionId)
       }
     } else {
       throw new RefreshMissingError()

@@ -58,9 +58,9 @@ forEachStore(t, async (t, kind) => {
     t.ok(Math.abs(Number(nobody.headers['retry-after']) - retryAfter) <= 1, 'and the same Retry-After')
 
     // Locked attempts never reach the handler: no argon2 check, no new failure, no login.
-    const failuresBefore = events('login-failed')
+    const failuresBefore = events('login_failed')
     for (const ip of ['10.0.1.1', '10.0.1.2']) t.equal((await login(app, 'alice', PASSWORD, ip)).statusCode, 429)
-    t.equal(events('login-failed'), failuresBefore, 'no failure recorded while locked')
+    t.equal(events('login_failed'), failuresBefore, 'no failure recorded while locked')
     t.equal(failuresBefore, 2 * MAX_FAILURES)
     t.equal(events('login'), 0, 'no login happened')
     // Another name is not affected.
@@ -76,7 +76,7 @@ forEachStore(t, async (t, kind) => {
     const statuses = guesses.map((answer) => answer.statusCode)
     t.equal(statuses.filter((status) => status === 401).length, MAX_FAILURES, `only ${MAX_FAILURES} guesses were checked (${statuses.join(',')})`)
     t.equal(statuses.filter((status) => status === 429).length, 3 * MAX_FAILURES, 'the rest were refused before any hashing')
-    t.equal(events('login-failed'), MAX_FAILURES)
+    t.equal(events('login_failed'), MAX_FAILURES)
     t.equal((await login(app, 'dora', PASSWORD, '10.3.1.1')).statusCode, 429, 'and the name is locked')
   })
 

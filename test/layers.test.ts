@@ -1,4 +1,4 @@
-// Routes map HTTP to domain calls and back; the domain knows nothing of HTTP; error codes live in
+// Routes map HTTP to domain calls and back; the domain knows nothing of HTTP nor of metrics; error codes live in
 // src/errors.ts alone; config.ts is a leaf every layer may import and only boot calls; bench/,
 // clients/ and examples/ stay outside the server (docs/architecture.md). Read from the source tree,
 // so a file that crosses one of these lines fails by name.
@@ -19,6 +19,19 @@ t.test('the domain imports nothing from Fastify, plugins/ or src/routes/', async
   for (const { path, text } of domain) {
     const imports = importsOf(text)
     for (const specifier of imports) {
+      t.notOk(/fastify/.test(specifier) || /(^|\/)plugins\//.test(specifier) || /(^|\/)routes\//.test(specifier), `${path} imports ${specifier}`)
+    }
+  }
+})
+
+t.test('prom-client stays in src/metrics/ and plugins/; src/metrics/ knows nothing of Fastify', async (t) => {
+  const rulesAndStorage = [...await sourcesOf('src/domain'), ...await sourcesOf('src/store'), ...await sourcesOf('src/routes')]
+  t.ok(rulesAndStorage.length > 0)
+  for (const { path, text } of rulesAndStorage) t.notOk(importsOf(text).includes('prom-client'), `${path} counts nothing itself`)
+  const metrics = await sourcesOf('src/metrics')
+  t.ok(metrics.length > 0)
+  for (const { path, text } of metrics) {
+    for (const specifier of importsOf(text)) {
       t.notOk(/fastify/.test(specifier) || /(^|\/)plugins\//.test(specifier) || /(^|\/)routes\//.test(specifier), `${path} imports ${specifier}`)
     }
   }

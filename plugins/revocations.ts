@@ -89,6 +89,7 @@ export default fp<RevocationsPluginOptions>(async function revocationsPlugin (fa
     follower,
     set
   }
+  fastify.metrics.gauge('rotor_revocations_in_force', 'Revocations this instance knows in force (the set bearer checks read; lapsed entries leave it within a second)', () => set.size)
   fastify.decorate('revocations', revocations)
 
   // Before the first request: an instance that restarts knows what was revoked before it answers.
@@ -104,4 +105,4 @@ export default fp<RevocationsPluginOptions>(async function revocationsPlugin (fa
     clearInterval(sweeper)
     follower.stop()
   })
-}, { name: 'revocations', dependencies: ['store'] })
+}, { name: 'revocations', dependencies: ['store', 'metrics'] })

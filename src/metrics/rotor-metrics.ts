@@ -32,6 +32,8 @@ const STORE_CALL_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 
 /** One series of a counter, bound to its labels. */
 export interface CounterSeries { inc (value?: number): void }
+/** One series of a gauge a caller moves. */
+export interface GaugeSeries { inc (): void, dec (): void }
 /** One series of a histogram, bound to its labels. */
 export interface HistogramSeries { observe (value: number): void }
 
@@ -49,6 +51,8 @@ export interface RotorMetrics {
   readonly replays: Readonly<Record<ReplayClass, CounterSeries>>
   readonly sessionsEnded: Readonly<Record<RevocationReason, CounterSeries>>
   readonly storeCalls: Readonly<Record<StoreOperation, StoreCallMetrics>>
+  /** Open revocation-feed streams (server-sent events) on this instance. */
+  readonly feedReaders: GaugeSeries
   /** Requests answered 429 on `route` (its pattern, such as /auth/sessions/:id); the series starts at 0. */
   rateLimited (route: string): CounterSeries
   /** A gauge read when scraped: `read` runs only then, never on a request's path. */
@@ -84,6 +88,8 @@ export function createRotorMetrics (registry: Registry): RotorMetrics {
     registers
   })
   const storeErrors = new Counter({ name: 'rotor_store_errors_total', help: 'Store calls that failed, by operation', labelNames: ['operation'], registers })
+  const feedReaders = new Gauge({ name: 'rotor_revocation_feed_readers', help: 'Open revocation feed streams (GET /auth/revocations as server-sent events)', registers })
+  feedReaders.set(0)
   const rateLimited = new Counter({ name: 'rotor_rate_limited_total', help: 'Requests refused with 429, by route', labelNames: ['route'], registers })
 
   const storeCalls = {} as Record<StoreOperation, StoreCallMetrics>
@@ -102,6 +108,7 @@ export function createRotorMetrics (registry: Registry): RotorMetrics {
     replays: boundCounter(replays, REPLAY_CLASSES),
     sessionsEnded: boundCounter(sessionsEnded, SESSION_END_REASONS),
     storeCalls,
+    feedReaders,
     rateLimited (route) {
       let series = rateLimitedByRoute.get(route)
       if (series === undefined) {

@@ -80,7 +80,7 @@ const revocationRoutes: FastifyPluginAsyncTypebox<RevocationRoutesOptions> = asy
     const unsubscribe = revocations.follower.subscribe((batch) => { stream.deliver(batch) })
     // Also when the reader leaves during the catch-up read, or its error answer has gone out.
     reply.raw.on('close', () => {
-      streams.delete(stream)
+      if (streams.delete(stream)) fastify.metrics.feedReaders.dec()
       unsubscribe()
     })
     let page: RevocationPage
@@ -101,6 +101,7 @@ const revocationRoutes: FastifyPluginAsyncTypebox<RevocationRoutesOptions> = asy
     }
     reply.raw.writeHead(200, head)
     streams.add(stream)
+    fastify.metrics.feedReaders.inc()
     request.log.info({ event: 'revocation_feed_opened', readers: streams.size }, 'revocation feed reader connected')
     // Page by page, so a reader catching up on many revocations costs one page of memory.
     stream.catchUp(page)

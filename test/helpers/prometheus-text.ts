@@ -22,10 +22,12 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped'])
 const SUFFIXES: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_count'], summary: ['_sum', '_count'] }
 
+// Prometheus reads values with Go's strconv.ParseFloat, which takes NaN and Inf in any case (and
+// prom-client writes "Nan").
 function parseValue (raw: string, line: string): number {
-  if (raw === 'NaN') return NaN
-  if (raw === '+Inf' || raw === 'Inf') return Infinity
-  if (raw === '-Inf') return -Infinity
+  if (/^nan$/i.test(raw)) return NaN
+  if (/^\+?inf(inity)?$/i.test(raw)) return Infinity
+  if (/^-inf(inity)?$/i.test(raw)) return -Infinity
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) throw new Error(`not a sample value: ${JSON.stringify(raw)} in ${line}`)
   return Number(raw)
 }

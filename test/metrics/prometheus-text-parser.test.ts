@@ -10,6 +10,8 @@ const VALID = [
   'rotor_logins_total{result="wrong \\"quoted\\" \\\\ \\n"} 1.5e0',
   '# TYPE up gauge',
   'up 1 1700000000000',
+  '# TYPE lag gauge',
+  'lag Nan',
   '# TYPE d histogram',
   'd_bucket{op="a",le="0.1"} 1',
   'd_bucket{op="a",le="+Inf"} 2',
@@ -20,7 +22,8 @@ const VALID = [
 
 t.test('reads families, types, labels with escapes, values and timestamps', async (t) => {
   const families = parsePrometheusText(VALID)
-  t.same([...families.keys()], ['rotor_logins_total', 'up', 'd'])
+  t.same([...families.keys()], ['rotor_logins_total', 'up', 'lag', 'd'])
+  t.ok(Number.isNaN(sampleValue(families, 'lag')), 'NaN in any case, as Prometheus reads it')
   t.equal(families.get('rotor_logins_total')?.type, 'counter')
   t.equal(families.get('rotor_logins_total')?.help, 'Login attempts by result')
   t.equal(sampleValue(families, 'rotor_logins_total', { result: 'ok' }), 3)

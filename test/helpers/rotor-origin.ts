@@ -1,6 +1,7 @@
 // A real Rotor (its own process, on its own redis-server) behind the SPA example's server, so a page
 // and Rotor share one origin as they do in the example. Requests are counted where they are answered:
 // from Rotor's own request log lines (LOG_LEVEL=info), over every Rotor process the test started.
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -69,6 +70,13 @@ export async function startRotorOrigin (t: Teardown, options: { env?: Record<str
   const rotorUrl = `http://127.0.0.1:${port}`
   const env = { ...HARNESS_ENV, REDIS_URL: redis.url, JWT_KEYS_DIR: keysDir, PORT: String(port), ...options.env }
   const processes: ServerProcess[] = []
+  // Teardown does not run when a test file dies (an error thrown at its top level, tap's timeout):
+  // the children would outlive it, so they are killed with the process too.
+  process.once('exit', () => {
+    for (const server of processes) server.child.kill('SIGKILL')
+    redis.process.kill('SIGKILL')
+    rmSync(keysDir, { recursive: true, force: true })
+  })
 
   async function startRotor (): Promise<void> {
     const server = await spawnServer(t, env)

@@ -8,7 +8,7 @@ import { mintAccessTokens, openSessions, type HeldSession } from './lib/client.j
 import { ROOT, startRedis, stopAll, type NodeChild } from './lib/children.js'
 import { writeKeys, type Algorithm } from './lib/keys.js'
 import { parseOptions, USAGE, type Options } from './lib/options.js'
-import { profileServersInto, startBare, startFjwt, startRedis1, startServer } from './lib/processes.js'
+import { profileServersInto, startBare, startFjwt, startRedis1, startRedis1Sign, startServer } from './lib/processes.js'
 import { formatProfile, summariseProfiles } from './lib/profile.js'
 import { done, step } from './lib/progress.js'
 import { addNote, finish } from './lib/report.js'
@@ -72,10 +72,13 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
   ])
   const { sessions, tokens } = await prepareSubject(options, alg, server, keys)
   const hotToken = tokens[0] as string
-  // redis1 answers a token response as long as the server's: started once a real token is known.
-  const [redis1, redis1Copy] = await Promise.all([
+  // redis1 answers a token response as long as the server's, and redis1+sign a refresh token as long
+  // as the server's: both started once real tokens are known.
+  const refreshTokenLength = sessions[0]?.refreshToken.length ?? 122
+  const [redis1, redis1Sign, redis1SignCopy] = await Promise.all([
     needRedis1 ? startRedis1(redis.url, hotToken.length) : null,
-    needRedis1 && calibrate ? startRedis1(redis.url, hotToken.length, 'redis1 (copy)') : null
+    needRedis1 ? startRedis1Sign(redis.url, keys, refreshTokenLength) : null,
+    needRedis1 && calibrate ? startRedis1Sign(redis.url, keys, refreshTokenLength, 'redis1+sign (copy)') : null
   ])
   const hotSubject = server ?? bareCopy as NodeChild
   const coldSubject = server ?? fjwtCopy as NodeChild
@@ -93,13 +96,14 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
   }
   if (want.has('verify-hot')) await runVerifyHot(setup, plan)
   if (want.has('verify-cold')) await runVerifyCold(setup, plan)
-  if (redis1 !== null) {
-    const subject = server ?? redis1Copy as NodeChild
+  if (redis1 !== null && redis1Sign !== null) {
+    const subject = server ?? redis1SignCopy as NodeChild
     await runRefresh({
       alg,
       subject: { name: subject.name, url: subject.url, pid: subject.process.pid },
       sessions,
       redis1: { url: redis1.url, pid: redis1.process.pid },
+      redis1Sign: { url: redis1Sign.url, pid: redis1Sign.process.pid },
       redis: { url: redis.url, pid: redis.process.pid },
       countRoundTrips: server !== null
     }, plan)

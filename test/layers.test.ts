@@ -63,7 +63,9 @@ t.test('only boot calls loadConfig, and nothing but config.ts reads process.env'
 // What the bench may load of the server besides its HTTP API: entry points docs/architecture.md names.
 const BENCH_ENTRY_POINTS = [
   'src/store/redis-store.js', 'src/store/redis-seeding.js', 'src/store/types.js',
-  'src/domain/passwords.js', 'plugins/security-headers.js'
+  'src/domain/passwords.js', 'plugins/security-headers.js',
+  // The redis1+sign baseline (issue 18) signs with the server's signer and keys, through its schemas.
+  'src/domain/access-tokens.js', 'src/domain/keys.js', 'src/schemas/common.js'
 ]
 
 t.test('bench/ imports nothing from test/, and the server only through its entry points', async (t) => {

@@ -49,3 +49,15 @@ export async function startRedis1 (redisUrl: string, accessTokenLength: number, 
     BENCH_ACCESS_TOKEN_LENGTH: String(accessTokenLength)
   })
 }
+
+/** redis1 plus the server's schemas, signer and headers (bench/baselines/redis1-sign.ts): the refresh target's baseline. */
+export async function startRedis1Sign (redisUrl: string, keys: BenchKeys, refreshTokenLength: number, name = 'redis1+sign'): Promise<NodeChild> {
+  return await startNode(name, 'dist/bench/baselines/redis1-sign.js', {
+    REDIS_URL: redisUrl,
+    JWT_ALG: keys.alg,
+    JWT_KEYS_DIR: keys.dir,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    BENCH_REFRESH_TOKEN_LENGTH: String(refreshTokenLength)
+  })
+}

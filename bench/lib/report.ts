@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from './children.js'
-import type { Summary } from './rounds.js'
+import { roundSpread, type Summary } from './rounds.js'
 
 export interface Figures {
   /** What `value` counts: 'req/s', 'B/session', 'RT/refresh'. */
@@ -30,12 +30,43 @@ export interface Row {
   failed: number
   notes: string[]
   rounds?: { subject: Summary, baseline?: Summary }
+  /**
+   * Largest share by which one round's ratio strays from the median ratio (rounds.ts, roundSpread);
+   * computed from `rounds` (of req/s) when left out.
+   */
+  spread?: number
 }
+
+/** Past this spread of its rounds' ratios, a row's verdict is "noisy", not yes or no. */
+export const NOISY_SPREAD = 0.15
 
 const rows: Row[] = []
 const notes: string[] = []
 
-export function addRow (row: Row): void { rows.push(row) }
+export function addRow (row: Row): void {
+  const { subject, baseline } = row.rounds ?? {}
+  if (row.spread === undefined && subject !== undefined && baseline !== undefined) row.spread = roundSpread(subject, baseline)
+  rows.push(row)
+}
+
+function isNoisy (row: Row): boolean {
+  return row.met !== null && row.spread !== undefined && !(row.spread <= NOISY_SPREAD)
+}
+
+function verdict (row: Row): string {
+  if (row.met === null) return '—'
+  if (isNoisy(row)) return 'noisy'
+  return row.met ? (row.failed > 0 ? 'yes*' : 'yes') : 'NO'
+}
+
+/** "3 × 2.5 s": the interleaved rounds behind a ratio. */
+function roundsCell (row: Row): string {
+  const { subject, baseline } = row.rounds ?? {}
+  if (subject === undefined || baseline === undefined) return '—'
+  const seconds = subject.rounds[0]?.seconds
+  const spread = row.spread === undefined || Number.isNaN(row.spread) ? '' : ` ±${Math.round(row.spread * 100)}%`
+  return `${subject.rounds.length} × ${seconds === undefined ? '?' : Number(seconds.toFixed(1))} s${spread}`
+}
 export function addNote (note: string): void { notes.push(note) }
 
 function number (value: number | undefined, digits = 0): string {
@@ -50,7 +81,7 @@ function figure (figures: Figures | undefined): string {
 }
 
 function table (): string {
-  const header = ['scenario', 'alg', 'result', 'p50 ms', 'p99 ms', 'baseline', 'baseline result', 'base p99', 'ratio', 'target', 'met']
+  const header = ['scenario', 'alg', 'result', 'p50 ms', 'p99 ms', 'baseline', 'baseline result', 'base p99', 'ratio', 'rounds', 'target', 'met']
   const body = rows.map((row) => [
     row.scenario,
     row.alg,
@@ -61,8 +92,9 @@ function table (): string {
     figure(row.baseline),
     number(row.baseline?.p99, 2),
     number(row.ratio, 2),
+    roundsCell(row),
     row.target,
-    row.met === null ? '—' : row.met ? (row.failed > 0 ? 'yes*' : 'yes') : 'NO'
+    verdict(row)
   ])
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => (cells[column] as string).length)))
   const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ').trimEnd()
@@ -71,7 +103,18 @@ function table (): string {
 
 export async function finish (meta: Record<string, unknown>): Promise<void> {
   const failedRows = rows.filter((row) => row.failed > 0)
-  const lines = [table(), '']
+  const lines = [
+    'Ratios compare two sides measured in this run, in interleaved rounds (A B, B A, …: a drift of the machine lands on both).',
+    `"rounds": measured rounds per side × their length, and how far the rounds' ratios stray from their median; past ±${NOISY_SPREAD * 100}% the verdict is "noisy".`,
+    '',
+    table(),
+    ''
+  ]
+  const noisy = rows.filter(isNoisy)
+  if (noisy.length > 0) {
+    const rounds = Math.max(...noisy.map((row) => row.rounds?.subject.rounds.length ?? 1))
+    lines.push(`noisy: ${noisy.map((row) => `${row.scenario} (${row.alg})`).join(', ')}; rerun those with more rounds, e.g. \`npm run bench -- --only ${[...new Set(noisy.map((row) => row.scenario.replace(/ .*/, '')))].join(',')} --rounds ${rounds * 2}\`, on a quieter machine`)
+  }
   for (const row of failedRows) lines.push(`* ${row.scenario} (${row.alg}): ${row.failed} failed requests in measured rounds`)
   for (const row of rows) for (const note of row.notes) lines.push(`- ${row.scenario} (${row.alg}): ${note}`)
   for (const note of notes) lines.push(`- ${note}`)

@@ -1,5 +1,5 @@
 // Interleaved rounds: subject and baseline take turns (ABBA order, so a slow drift of the machine
-// lands on both), each round the same length, and the reported figure is the median of the rounds.
+// lands on both; with more sides ABC CBA), each round the same length, and the reported figure is the median of the rounds.
 import type { LoadResult } from './load.js'
 import { detail, step } from './progress.js'
 
@@ -56,20 +56,38 @@ async function measure (label: string, target: Target, seconds: number): Promise
   return await target.run(seconds, (completed) => { detail(`${completed} ok`) })
 }
 
-/** Runs `subject` and `baseline` in alternating rounds; returns the median of each. */
-export async function interleave (scenario: string, subject: Target, baseline: Target, plan: Plan): Promise<{ subject: Summary, baseline: Summary }> {
+/**
+ * Runs `targets` in turns within each round, the order reversed every other round (A B C, C B A, …),
+ * after one warm-up of each; returns each target's summary, in the order given.
+ */
+export async function interleaveAll (scenario: string, targets: Target[], plan: Plan): Promise<Summary[]> {
   if (plan.warmup > 0) {
-    await measure(`${scenario}: warm-up ${baseline.name}`, baseline, plan.warmup)
-    await measure(`${scenario}: warm-up ${subject.name}`, subject, plan.warmup)
+    for (const target of targets) await measure(`${scenario}: warm-up ${target.name}`, target, plan.warmup)
   }
-  const subjectRounds: LoadResult[] = []
-  const baselineRounds: LoadResult[] = []
+  const results = targets.map((): LoadResult[] => [])
   for (let round = 1; round <= plan.rounds; round++) {
-    const order = round % 2 === 1 ? [baseline, subject] : [subject, baseline]
-    for (const target of order) {
-      const result = await measure(`${scenario}: ${target.name} round ${round}/${plan.rounds}`, target, plan.seconds)
-      ;(target === subject ? subjectRounds : baselineRounds).push(result)
+    const order = targets.map((target, index) => ({ target, index }))
+    if (round % 2 === 0) order.reverse()
+    for (const { target, index } of order) {
+      ;(results[index] as LoadResult[]).push(await measure(`${scenario}: ${target.name} round ${round}/${plan.rounds}`, target, plan.seconds))
     }
   }
-  return { subject: summarise(subjectRounds), baseline: summarise(baselineRounds) }
+  return results.map(summarise)
+}
+
+/** Runs `subject` and `baseline` in alternating rounds (ABBA); returns the median of each. */
+export async function interleave (scenario: string, subject: Target, baseline: Target, plan: Plan): Promise<{ subject: Summary, baseline: Summary }> {
+  const [baselineSummary, subjectSummary] = await interleaveAll(scenario, [baseline, subject], plan) as [Summary, Summary]
+  return { subject: subjectSummary, baseline: baselineSummary }
+}
+
+/** Largest share by which one round's ratio (subject ÷ baseline of `pick`, round by round) strays from their median. */
+export function roundSpread (subject: Summary, baseline: Summary, pick: (round: LoadResult) => number = (round) => round.rps): number {
+  const ratios = subject.rounds.map((round, index) => {
+    const other = baseline.rounds[index]
+    return other === undefined ? NaN : pick(round) / pick(other)
+  })
+  const middle = median(ratios)
+  if (Number.isNaN(middle) || middle === 0) return NaN
+  return Math.max(...ratios.map((ratio) => Number.isNaN(ratio) ? Infinity : Math.abs(ratio / middle - 1)))
 }

@@ -32,20 +32,24 @@ let built: Promise<string> | undefined
 
 /** Path of the compiled src/server.js of the current sources, building them once if needed. */
 export async function builtServer (): Promise<string> {
-  built ??= build()
+  built ??= transpiledTree(SOURCE_DIRS, 'server-build').then((outDir) => join(outDir, 'src', 'server.js'))
   return await built
 }
 
-async function build (): Promise<string> {
-  const files = (await Promise.all(SOURCE_DIRS.map(async (dir) => await sourceFiles(join(REPO_ROOT, dir))))).flat()
+/**
+ * The folders `dirs` (relative to the repository) transpiled into .tap/<cacheName>/<hash of their
+ * sources>/, built once per hash; `extraFiles` (path → text) are written into the build too.
+ */
+export async function transpiledTree (dirs: string[], cacheName: string, extraFiles: Record<string, string> = {}): Promise<string> {
+  const files = (await Promise.all(dirs.map(async (dir) => await sourceFiles(join(REPO_ROOT, dir))))).flat()
   const hash = createHash('sha256')
   for (const file of files) hash.update(relative(REPO_ROOT, file)).update('\0').update(await readFile(file)).update('\0')
-  const outDir = join(REPO_ROOT, '.tap', 'server-build', hash.digest('hex').slice(0, 16))
-  const serverJs = join(outDir, 'src', 'server.js')
-  if (existsSync(serverJs)) {
+  for (const [path, text] of Object.entries(extraFiles)) hash.update(path).update('\0').update(text).update('\0')
+  const outDir = join(REPO_ROOT, '.tap', cacheName, hash.digest('hex').slice(0, 16))
+  if (existsSync(outDir)) {
     // Marks the build as in use, so pruneOldBuilds leaves it alone.
     await utimes(outDir, new Date(), new Date())
-    return serverJs
+    return outDir
   }
 
   const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`
@@ -62,6 +66,10 @@ async function build (): Promise<string> {
     })
     await writeFile(target.replace(/\.ts$/, '.js'), output.outputText)
   }
+  for (const [path, text] of Object.entries(extraFiles)) {
+    await mkdir(dirname(join(staging, path)), { recursive: true })
+    await writeFile(join(staging, path), text)
+  }
   try {
     await rename(staging, outDir)
   } catch {
@@ -69,7 +77,7 @@ async function build (): Promise<string> {
     await rm(staging, { recursive: true, force: true })
   }
   await pruneOldBuilds(dirname(outDir))
-  return serverJs
+  return outDir
 }
 
 /** Builds of older sources pile up as the tree changes; one unused for an hour is not running. */
@@ -102,11 +110,29 @@ export async function spawnServer (
   entry: 'server' | 'cluster' = 'server'
 ): Promise<ServerProcess> {
   const serverJs = await builtServer()
-  const child = spawn(process.execPath, [entry === 'server' ? serverJs : join(dirname(serverJs), 'cluster.js')], {
+  return spawnNode(t, entry === 'server' ? serverJs : join(dirname(serverJs), 'cluster.js'), env)
+}
+
+/** Every child spawnNode started, killed when this process exits should teardown not run. */
+const children = new Set<ChildProcess>()
+let killOnExit = false
+
+/**
+ * Starts `node <script>` with exactly `env` (plus PATH); stopped with SIGKILL at teardown, and when
+ * the test file's process exits (teardown does not run when a file throws at its top level).
+ */
+export function spawnNode (t: { teardown (fn: () => unknown): void }, script: string, env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, [script], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  children.add(child)
+  child.once('exit', () => { children.delete(child) })
+  if (!killOnExit) {
+    killOnExit = true
+    process.once('exit', () => { for (const running of children) running.kill('SIGKILL') })
+  }
   const lines: string[] = []
   const waiters = new Set<() => void>()
   let stderr = ''

@@ -16,6 +16,7 @@ import type { AuthStore } from './types.js'
 
 export type { RedisStoreLogger } from './redis/context.js'
 export { scriptSource } from './redis/scripts.js'
+export { describeRedisTarget } from './redis/connection.js'
 
 export interface RedisStoreOptions {
   /** redis:// or rediss:// URL of a standalone Redis; ignored when `clusterNodes` is given. */

@@ -7,6 +7,7 @@ import type { RedisScripts } from './scripts.js'
 export interface RedisStoreLogger {
   info (obj: object, msg: string): void
   warn (obj: object, msg: string): void
+  error (obj: object, msg: string): void
 }
 
 export interface RedisContext {

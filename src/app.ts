@@ -13,6 +13,7 @@ import storePlugin from '../plugins/store.js'
 import auditPlugin from '../plugins/audit.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityHeadersPlugin from '../plugins/security-headers.js'
+import corsPlugin from '../plugins/cors.js'
 import keysPlugin from '../plugins/keys.js'
 import accessTokensPlugin from '../plugins/access-tokens.js'
 import revocationsPlugin from '../plugins/revocations.js'
@@ -94,6 +95,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(errorsPlugin)
   await app.register(jsonBodyPlugin)
   await app.register(securityHeadersPlugin)
+  // Before the routes and the rate limiter: a preflight is answered in onRequest, uncounted.
+  await app.register(corsPlugin, { config })
   await app.register(auditPlugin)
   await app.register(storePlugin, { config, store: options.store })
   await app.register(rateLimitPlugin, { config })

@@ -41,6 +41,8 @@ const ConfigSchema = Type.Object({
   /** Where GET /metrics is served; no metrics listener when `metricsPort` is unset. */
   metricsHost: Type.String({ minLength: 1 }),
   metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** Origins (as browsers send them in `Origin`) whose pages may call /auth and /api with credentials. */
+  corsOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   /** Worker processes for `npm run start:cluster`; 0 means one per CPU. */
   workers: Type.Integer({ minimum: 0, maximum: 256 })
 })
@@ -149,6 +151,28 @@ function feedTokens (raw: string | undefined): string[] | undefined {
   return tokens
 }
 
+const CORS_ORIGIN_HINT = 'expected comma-separated origins as a browser sends them in Origin: scheme://host[:port], lower case, no path, no trailing slash, no default port (CORS_ORIGINS=https://app.example.com,http://localhost:5173)'
+
+// Compared byte for byte with the request's Origin header, so an entry must already be in the form
+// browsers serialise (RFC 6454 §6.1); a trailing slash or an upper-case letter would match nothing.
+// `*` is refused: the listed origins get credentials (the refresh cookie), which RFC 6454 and the
+// Fetch standard never allow for a wildcard, and reflecting any origin would hand them to every site.
+function corsOrigins (raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim()
+    if (origin.includes('*')) {
+      throw new ConfigError(`CORS_ORIGINS entry ${JSON.stringify(origin)} is a wildcard: the listed origins get the refresh cookie (credentials), so list each one; ${CORS_ORIGIN_HINT}`)
+    }
+    const parsed = URL.canParse(origin) ? new URL(origin) : undefined
+    if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.origin !== origin) {
+      const meant = parsed !== undefined && parsed.origin !== 'null' ? ` (did you mean ${parsed.origin}?)` : ''
+      throw new ConfigError(`CORS_ORIGINS entry ${JSON.stringify(origin)} is not an origin${meant}: ${CORS_ORIGIN_HINT}`)
+    }
+    return origin
+  })
+}
+
 function deepFreeze<T> (value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner)
@@ -201,7 +225,8 @@ export function loadConfig (env: Env = process.env): Config {
     revocationFeedTokens: collect(() => feedTokens(env.REVOCATION_FEED_TOKENS), undefined),
     metricsHost: text(env, 'METRICS_HOST', '127.0.0.1'),
     metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : collect(() => integer(env, 'METRICS_PORT', 0, 0, 65535), undefined),
-    workers: collect(() => integer(env, 'WORKERS', 0, 0, 256), 0)
+    workers: collect(() => integer(env, 'WORKERS', 0, 0, 256), 0),
+    corsOrigins: collect(() => corsOrigins(env.CORS_ORIGINS), undefined)
   }
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
     problems.push(`REDIS_URL is not valid: expected redis://… or rediss://…`)
@@ -241,6 +266,10 @@ function unsafeProductionSettings (config: Static<typeof ConfigSchema>): string[
   }
   if (config.jwtIssuer === DEFAULT_JWT_ISSUER) {
     problems.push(`NODE_ENV=production refuses JWT_ISSUER=${DEFAULT_JWT_ISSUER} (the default), which names no reachable server; set JWT_ISSUER to this server's public https URL, e.g. JWT_ISSUER=https://auth.example.com`)
+  }
+  const plainHttp = config.corsOrigins?.filter((origin) => origin.startsWith('http:')) ?? []
+  if (plainHttp.length > 0) {
+    problems.push(`NODE_ENV=production refuses plain-http CORS_ORIGINS (${plainHttp.join(', ')}): a script injected into such a page on the network would act with its users' sessions; serve the page over https and list its https origin`)
   }
   return problems
 }

@@ -50,3 +50,30 @@ t.test('METRICS_PORT: unset means no metrics listener; METRICS_HOST defaults to 
   t.equal(loadConfig({ METRICS_PORT: '0' }).metricsPort, 0, 'any free port (tests)')
   t.throws(() => loadConfig({ METRICS_PORT: '70000' }), new ConfigError('METRICS_PORT="70000" is not valid: expected a whole number from 0 to 65535'))
 })
+
+t.test('CORS_ORIGINS: exact origins as browsers send them, never a wildcard', async (t) => {
+  t.equal(loadConfig({}).corsOrigins, undefined, 'unset: same origin only')
+  t.same(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins, ['https://app.example.com', 'http://localhost:5173'])
+  const refusals: Array<[string, RegExp]> = [
+    ['*', /^CORS_ORIGINS entry "\*" is a wildcard: the listed origins get the refresh cookie \(credentials\), so list each one/],
+    ['https://*.example.com', /is a wildcard/],
+    ['https://app.example.com/', /^CORS_ORIGINS entry "https:\/\/app\.example\.com\/" is not an origin \(did you mean https:\/\/app\.example\.com\?\): expected .*scheme:\/\/host\[:port\]/],
+    ['https://app.example.com/login', /\(did you mean https:\/\/app\.example\.com\?\)/],
+    ['https://App.Example.com', /\(did you mean https:\/\/app\.example\.com\?\)/],
+    ['https://app.example.com:443', /\(did you mean https:\/\/app\.example\.com\?\)/],
+    ['app.example.com', /^CORS_ORIGINS entry "app\.example\.com" is not an origin: expected/],
+    ['null', /is not an origin: expected/],
+    ['file:///index.html', /is not an origin: expected/],
+    ['https://app.example.com,', /^CORS_ORIGINS entry "" is not an origin/]
+  ]
+  for (const [raw, message] of refusals) {
+    t.throws(() => loadConfig({ CORS_ORIGINS: raw }), { name: 'ConfigError', message }, `CORS_ORIGINS=${raw} is refused`)
+  }
+})
+
+t.test('NODE_ENV=production refuses a plain-http CORS origin', async (t) => {
+  const production = { NODE_ENV: 'production', REDIS_URL: 'redis://localhost:6379', JWT_KEYS_DIR: '/keys', JWT_ISSUER: 'https://auth.example.com' }
+  t.same(loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com' }).corsOrigins, ['https://app.example.com'])
+  t.throws(() => loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com,http://app.example.com' }),
+    new ConfigError('NODE_ENV=production refuses plain-http CORS_ORIGINS (http://app.example.com): a script injected into such a page on the network would act with its users\' sessions; serve the page over https and list its https origin'))
+})

@@ -47,6 +47,28 @@ export function loggerOptions (config: Config): LoggerOptions {
   }
 }
 
+/** How log lines are written: one JSON object a line, or pino-pretty's coloured lines for a person. */
+export type LogFormat = 'json' | 'pretty'
+
+/**
+ * Pretty lines only for a person at a terminal in development: stdout is a TTY and NODE_ENV is not
+ * production. Production, and whatever reads a pipe or a file (a container's log driver, a log
+ * shipper, the tests), gets JSON, one object a line, as log tooling expects.
+ */
+export function logFormat ({ isTTY, production }: { isTTY: boolean | undefined, production: boolean }): LogFormat {
+  return isTTY === true && !production ? 'pretty' : 'json'
+}
+
+/**
+ * pino-pretty as a stream in this thread, loaded only when chosen (production never loads it). It
+ * formats lines pino has already redacted, so no secret reaches it. Written synchronously, like
+ * pino's own stdout, so a line logged just before `process.exit` is not lost.
+ */
+export async function prettyLogStream (destination?: NodeJS.WritableStream): Promise<NodeJS.WritableStream> {
+  const { default: pretty } = await import('pino-pretty')
+  return pretty({ destination: destination ?? 1, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+}
+
 // Fastify writes its per-request lines ("incoming request", "request completed") at info.
 const REQUEST_LINES_LEVEL = 30
 

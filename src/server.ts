@@ -4,6 +4,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { logFormat, prettyLogStream } from './logger.js'
 import { MetricsListenError } from '../plugins/metrics.js'
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
@@ -37,8 +38,9 @@ export async function startServer (config: Config): Promise<void> {
     if (app === undefined) reloadPending = true
     else void app.reloadKeys()
   })
+  const pretty = logFormat({ isTTY: process.stdout.isTTY, production: config.production }) === 'pretty'
   try {
-    app = await buildApp(config)
+    app = await buildApp(config, { logStream: pretty ? await prettyLogStream() : undefined })
   } catch (error) {
     exitOnConfigError(error)
   }

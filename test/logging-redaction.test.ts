@@ -1,11 +1,15 @@
-// No password, token, cookie or authorization header reaches the log, at the chattiest level.
+// No password, token, cookie or authorization header reaches the log, at the chattiest level: in
+// JSON lines, and in the pino-pretty lines a developer's terminal gets (src/logger.ts, logFormat).
+import { once } from 'node:events'
 import { Writable } from 'node:stream'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildTestApp } from './helpers/app.js'
+import { prettyLogStream, type LogFormat } from '../src/logger.js'
 
-t.test('secrets never reach the log stream, even at trace level', async (t) => {
+async function secretsStayOut (t: Test, format: LogFormat): Promise<void> {
   let log = ''
-  const logStream = new Writable({ write (chunk, _encoding, done) { log += String(chunk); done() } })
+  const written = new Writable({ write (chunk, _encoding, done) { log += String(chunk); done() } })
+  const logStream = format === 'pretty' ? await prettyLogStream(written) : written
   const app = await buildTestApp(t, { LOG_LEVEL: 'trace' }, { logStream })
   const password = 'Tr0ub4dor&3-very-secret'
   await app.inject({ method: 'POST', url: '/auth/register', payload: { username: 'logged', password } })
@@ -22,8 +26,21 @@ t.test('secrets never reach the log stream, even at trace level', async (t) => {
   await app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken: refreshed.refreshToken } })
   await app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: `{"username":"logged","password":"${password}"` })
 
+  // The second line of defence: a secret logged on purpose is censored before any formatting.
+  app.log.trace({ password, refreshToken: body.refreshToken, headers: { authorization: `Bearer ${body.accessToken}` } }, 'secrets logged on purpose')
+  if (format === 'pretty') {
+    // pino-pretty formats in a stream of its own: everything is through once it has ended.
+    await app.close()
+    logStream.end()
+    await once(written, 'finish')
+    t.notOk(log.split('\n').some((line) => line.startsWith('{')), 'pretty lines, not JSON')
+    t.match(log, /event: "login"/, 'security events are logged')
+  } else {
+    t.match(log, /"event":"login"/, 'security events are logged')
+  }
+  t.match(log, /secrets logged on purpose/, 'the deliberate line was written')
+  t.match(log, /\[redacted\]/, 'with its secrets censored')
   t.ok(log.length > 1000, 'the log was written')
-  t.match(log, /"event":"login"/, 'security events are logged')
   for (const [name, secret] of Object.entries({
     password,
     accessToken: body.accessToken,
@@ -35,4 +52,7 @@ t.test('secrets never reach the log stream, even at trace level', async (t) => {
     t.notOk(log.includes(secret), `${name} is not in the log`)
   }
   t.notOk(log.includes('Tr0ub4dor'), 'not even part of the password')
-})
+}
+
+t.test('secrets never reach the log stream, even at trace level (JSON lines)', async (t) => { await secretsStayOut(t, 'json') })
+t.test('secrets never reach the log stream, even at trace level (pino-pretty lines)', async (t) => { await secretsStayOut(t, 'pretty') })

@@ -169,9 +169,9 @@ t.test('a token rotated on A, replayed on B after the grace, ends the session on
   t.equal(reused.status, 401, 'after the grace, B refuses the token A spent')
   t.equal(codeOf(reused), 'AUTH_REFRESH_REUSED', 'B sees it as reuse')
   // The line may reach this process's pipe just after the answer does.
-  const isReuseEvent = (line: string): boolean => line.includes('"event":"refresh-reuse-detected"') && line.includes(`"sessionId":"${victim.sessionId}"`)
+  const isReuseEvent = (line: string): boolean => line.includes('"event":"reuse_detected"') && line.includes(`"sessionId":"${victim.sessionId}"`)
   const reuseLine = await b.server.waitForLine(isReuseEvent, 5_000).catch(() => undefined)
-  t.ok(reuseLine, 'B logs the refresh-reuse-detected event with the session id')
+  t.ok(reuseLine, 'B logs the reuse_detected audit event with the session id')
 
   for (const on of [a, b]) {
     const answer = await refresh(on, token2)

@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { mintAccessTokens, openSessions, type HeldSession } from './lib/client.js'
+import { mintAccessTokens, msUntilRefused, openSessions, type HeldSession } from './lib/client.js'
 import { ROOT, startRedis, stopAll, type NodeChild } from './lib/children.js'
-import { writeKeys, type Algorithm } from './lib/keys.js'
+import { writeKeys, type Algorithm, type BenchKeys } from './lib/keys.js'
 import { parseOptions, USAGE, type Options } from './lib/options.js'
 import { profileServersInto, startBare, startFjwt, startRedis1, startRedis1Sign, startServer } from './lib/processes.js'
 import { formatProfile, summariseProfiles } from './lib/profile.js'
@@ -14,11 +14,13 @@ import { done, step } from './lib/progress.js'
 import { addNote, finish } from './lib/report.js'
 import type { Plan } from './lib/rounds.js'
 import { argon2Rate, logins, verifyHot } from './lib/targets.js'
-import { signTokens } from './lib/tokens.js'
+import { storeRevocations, subjectOf, type StoredSession } from './lib/sessions.js'
+import { signSessionTokens, signTokens } from './lib/tokens.js'
+import { runGatewayScenarios } from './scenarios/gateway.js'
 import { runLogin, runLoginVerify } from './scenarios/login.js'
 import { runRefresh } from './scenarios/refresh.js'
 import { runMemoryAndScale } from './scenarios/scale.js'
-import { runVerifyCold, runVerifyHot } from './scenarios/verify.js'
+import { runVerifyCold, runVerifyHot, type VerifySetup } from './scenarios/verify.js'
 
 interface Subject {
   /** The server, or (with --calibrate) nothing: each baseline then meets a copy of itself. */
@@ -48,6 +50,10 @@ async function benchAlgorithm (options: Options, alg: Algorithm, full: boolean, 
     await benchLoads(options, alg, full, plan)
     await stopAll()
   }
+  if (full && !options.calibrate && options.scenarios.has('gateway')) {
+    await runGatewayScenarios({ alg, keys: await writeKeys(alg), options, plan })
+    await stopAll()
+  }
   if (full && !options.calibrate && (options.scenarios.has('memory') || options.scenarios.has('scale'))) {
     await runMemoryAndScale({ alg, keys: await writeKeys(alg), options, plan })
     await stopAll()
@@ -68,7 +74,7 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
     calibrate ? null : startServer(`rotor ${alg}`, keys, redis.url),
     calibrate ? startBare('bare (copy)') : null,
     calibrate ? startFjwt(keys, 'fjwt (copy)') : null,
-    full && !calibrate && !options.quick && want.has('verify-hot') ? startBare('bare+headers', true) : null
+    !calibrate && want.has('verify-hot') ? startBare('bare+headers', true) : null
   ])
   const { sessions, tokens } = await prepareSubject(options, alg, server, keys)
   const hotToken = tokens[0] as string
@@ -87,14 +93,17 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
     hotSubject: { name: hotSubject.name, url: hotSubject.url, pid: hotSubject.process.pid },
     coldSubject: { name: coldSubject.name, url: coldSubject.url },
     bare: { url: bare.url, pid: bare.process.pid },
-    // Informational, so it gets the shorter plan of the verify-only algorithms.
-    bareWithHeaders: bareWithHeaders === null ? undefined : { url: bareWithHeaders.url, pid: bareWithHeaders.process.pid, plan: options.otherPlan },
+    bareWithHeaders: bareWithHeaders === null ? undefined : { url: bareWithHeaders.url, pid: bareWithHeaders.process.pid },
     fjwtUrl: fjwt.url,
     hotToken,
     coldTokens: tokens,
     connections: options.verifyConnections
   }
-  if (want.has('verify-hot')) await runVerifyHot(setup, plan)
+  if (want.has('verify-hot')) {
+    const checkCost = full && server !== null ? await startCheckCostSides(keys, redis.url, options) : undefined
+    await runVerifyHot({ ...setup, checkCost }, plan)
+    await checkCost?.stop()
+  }
   if (want.has('verify-cold')) await runVerifyCold(setup, plan)
   if (redis1 !== null && redis1Sign !== null) {
     const subject = server ?? redis1SignCopy as NodeChild
@@ -122,6 +131,51 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
       ? argon2Rate('argon2 process', options.loginConnections)
       : logins('login flood', server.url, await loginUsers(server, alg, options), options.loginConnections)
     await runLoginVerify(alg, verify, flood, plan)
+  }
+}
+
+/**
+ * The sides of the revocation check's cost (scenarios/verify.ts): `revocationsInForce` revocations
+ * written to the run's store; on it, a server (started once they are written, and known to have
+ * read them when it refuses the last one's token) and the server's app without its check; and a
+ * server on a store of its own holding one revocation. Each does one register and one login.
+ */
+async function startCheckCostSides (keys: BenchKeys, redisUrl: string, options: Options): Promise<NonNullable<VerifySetup['checkCost']> & { stop: () => Promise<void> }> {
+  const inForce = options.revocationsInForce
+  step(`verify-hot: ${inForce.toLocaleString('en-US')} revocations in force; starting rotor @${inForce}, rotor −check, rotor @1 revocation`)
+  const revoked = await storeRevocations(redisUrl, inForce)
+  const oneRedis = await startRedis()
+  const servers = await Promise.all([
+    startServer(`rotor @${inForce}`, keys, redisUrl),
+    startServer('rotor −check', keys, redisUrl, { unchecked: true }),
+    startServer('rotor @1 revocation', keys, oneRedis.url)
+  ])
+  const [checked, unchecked, one] = await Promise.all(servers.map(async (server, index) => {
+    const [held] = await openSessions(server.url, `bench-check-${index}`, 1)
+    return { url: server.url, pid: server.process.pid, token: held?.accessToken ?? '' }
+  })) as [HotSide, HotSide, HotSide]
+  const [oneRevoked] = await storeRevocations(oneRedis.url, 1, subjectOf(one.token))
+  await untilRefused(servers[0], signSessionTokens(keys, [{ ...revoked.at(-1) as StoredSession, userId: subjectOf(checked.token) }])[0] as string)
+  await untilRefused(servers[2], signSessionTokens(keys, [oneRevoked as StoredSession])[0] as string)
+  return {
+    inForce,
+    checked,
+    unchecked,
+    oneRevocation: one,
+    stop: async () => {
+      await Promise.all(servers.map(async (server) => { await server.stop() }))
+      await oneRedis.stop()
+    }
+  }
+}
+
+type HotSide = { url: string, pid?: number, token: string }
+
+/** Waits until `server` refuses `token` as a token of an ended session (it has read its revocation). */
+async function untilRefused (server: NodeChild | undefined, token: string): Promise<void> {
+  if (server === undefined) return
+  if (await msUntilRefused(server.url, token, 'AUTH_SESSION_ENDED', 30_000) === null) {
+    throw new Error(`${server.name} still accepts a token of a session revoked through the store 30 s later`)
   }
 }
 

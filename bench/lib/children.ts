@@ -45,7 +45,14 @@ export interface NodeChild {
   /** Last lines the process wrote, for error messages. */
   output (): string
   stop (): Promise<void>
+  /** Heap in use after a full collection (bench/lib/heap-probe.ts); only with `launch.heapProbe`. */
+  heap (): Promise<HeapReading>
 }
+
+export interface HeapReading { heapUsed: number, rss: number, external: number }
+
+/** node arguments that load the heap probe (the process must also get an IPC channel). */
+const HEAP_PROBE_ARGS = ['--expose-gc', '--import', './dist/bench/lib/heap-probe.js']
 
 async function exited (child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
@@ -62,13 +69,14 @@ export async function startNode (
   script: string,
   env: Record<string, string>,
   readyPath = '/',
-  launch: { nodeArgs?: string[], gracefulStop?: boolean } = {}
+  launch: { nodeArgs?: string[], gracefulStop?: boolean, heapProbe?: boolean, portVariable?: string } = {}
 ): Promise<NodeChild> {
   const port = await freePort()
-  const child = spawn(process.execPath, [...launch.nodeArgs ?? [], script], {
+  const probe = launch.heapProbe === true
+  const child = spawn(process.execPath, [...probe ? HEAP_PROBE_ARGS : [], ...launch.nodeArgs ?? [], script], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe']
+    env: { ...process.env, ...env, [launch.portVariable ?? 'PORT']: String(port), HOST: '127.0.0.1' },
+    stdio: probe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe']
   })
   let tail = ''
   const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-4000) }
@@ -98,6 +106,17 @@ export async function startNode (
     url: `http://127.0.0.1:${port}`,
     process: child,
     output: () => tail,
+    heap: async () => await new Promise<HeapReading>((resolve, reject) => {
+      if (!probe) { reject(new Error(`${name} was started without the heap probe`)); return }
+      const timer = setTimeout(() => { reject(new Error(`${name} did not answer the heap probe within 30 s`)) }, 30_000)
+      child.once('message', (reading) => {
+        clearTimeout(timer)
+        const { collected, ...heap } = reading as HeapReading & { collected: boolean }
+        if (collected) resolve(heap)
+        else reject(new Error(`${name}: no gc() in the heap probe (--expose-gc missing)`))
+      })
+      child.send('heap')
+    }),
     stop: async () => {
       cleanups.splice(cleanups.indexOf(stop), 1)
       await stop()

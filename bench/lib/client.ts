@@ -91,3 +91,35 @@ export async function mintAccessTokens (server: string, sessions: HeldSession[],
   if (result.failed > 0) throw new Error(`minting access tokens: ${result.failed} refreshes failed (${JSON.stringify(result.statusCodes)})`)
   return tokens
 }
+
+/** What GET /api/me answers `token` (the server's route, or any gateway's /api/*): status and error code. */
+export async function meAnswer (url: string, token: string): Promise<{ status: number, code?: string }> {
+  const response = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } })
+  const text = await response.text()
+  if (response.status === 200) return { status: 200 }
+  let code: unknown
+  try { code = (JSON.parse(text) as { code?: unknown }).code } catch { /* not JSON: no code */ }
+  return { status: response.status, code: typeof code === 'string' ? code : undefined }
+}
+
+/** Ends the session of `token` through POST /auth/logout with it as bearer (204 whether or not it lived). */
+export async function logoutWithBearer (server: string, token: string): Promise<void> {
+  const response = await fetch(`${server}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+  const text = await response.text()
+  if (response.status !== 204) throw new Error(`logout: ${response.status} ${text}`)
+}
+
+/**
+ * Asks `url` about `token` back to back until it answers 401 with `code` (the refusal of an ended
+ * session); returns the ms from the call to that answer, or null when it still accepted the token
+ * after `limitMs`. Any other answer is an error.
+ */
+export async function msUntilRefused (url: string, token: string, code: string, limitMs: number): Promise<number | null> {
+  const start = performance.now()
+  while (performance.now() - start < limitMs) {
+    const answer = await meAnswer(url, token)
+    if (answer.status === 401 && answer.code === code) return performance.now() - start
+    if (answer.status !== 200) throw new Error(`${url}/api/me answered ${answer.status} ${answer.code ?? ''} while waiting for ${code}`)
+  }
+  return null
+}

@@ -19,6 +19,8 @@ export interface LoadOptions {
   setupClient?: (client: autocannon.Client, index: number) => void
   /** Called about once a second with the 2xx answers so far. */
   onTick?: (completed: number) => void
+  /** Ends the load early (the result then covers the time it ran). */
+  signal?: AbortSignal
 }
 
 export interface LoadResult {
@@ -59,7 +61,10 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
     }
   })
   instance.on('tick', () => { options.onTick?.(ok) })
+  const stop = (): void => { instance.stop() }
+  options.signal?.addEventListener('abort', stop, { once: true })
   const result = await instance
+  options.signal?.removeEventListener('abort', stop)
   const statusCodes: Record<string, number> = {}
   for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count
   const seconds = result.duration > 0 ? result.duration : options.duration

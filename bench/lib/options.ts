@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { ALGORITHMS, type Algorithm } from './keys.js'
 import type { Plan } from './rounds.js'
 
-export const SCENARIOS = ['verify-hot', 'verify-cold', 'refresh', 'login', 'login+verify', 'memory', 'scale'] as const
+export const SCENARIOS = ['verify-hot', 'verify-cold', 'refresh', 'login', 'login+verify', 'memory', 'scale', 'gateway'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
 export interface Options {
@@ -28,6 +28,13 @@ export interface Options {
   scaleLarge: number
   verifyConnections: number
   loginConnections: number
+  /** Revocations in force in the server's store while verify-hot runs (the check's cost rows). */
+  revocationsInForce: number
+  /** Revocations in force for the feed memory rows (and during gateway verify). */
+  feedRevocations: number
+  /** Logouts timed by the revocation latency row, and how many run at once. */
+  logouts: number
+  logoutConcurrency: number
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -96,6 +103,11 @@ export function parseOptions (argv: string[]): Options {
     scaleSmall: 1_000,
     scaleLarge: values['scale-large'] === undefined ? (quick ? 100_000 : 1_000_000) : Number(values['scale-large']),
     verifyConnections: 16,
-    loginConnections: 8
+    loginConnections: 8,
+    revocationsInForce: 10_000,
+    // Bytes per revocation hardly move past a few thousand (the Map's table grows by doubling).
+    feedRevocations: quick ? 10_000 : 50_000,
+    logouts: quick ? 200 : 1_000,
+    logoutConcurrency: 4
   }
 }

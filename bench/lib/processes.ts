@@ -1,5 +1,6 @@
 // Starting the processes under test: the Rotor server (built, from dist/) and the three HTTP
 // baselines, each in a child process of its own, so none shares an event loop with the load.
+import { randomBytes } from 'node:crypto'
 import { startNode, type NodeChild } from './children.js'
 import type { BenchKeys } from './keys.js'
 import { AUDIENCE, ISSUER } from './tokens.js'
@@ -15,9 +16,20 @@ let profileDir: string | undefined
 
 export function profileServersInto (dir: string): void { profileDir = dir }
 
-export async function startServer (name: string, keys: BenchKeys, redisUrl: string): Promise<NodeChild> {
-  const launch = profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir], gracefulStop: true }
-  return await startNode(name, 'dist/src/server.js', {
+/** The feed token every server of a run accepts and the gateways present (a run's own secret). */
+export const FEED_TOKEN = randomBytes(32).toString('base64url')
+
+export interface ServerLaunch {
+  /** Load the heap probe (bench/lib/heap-probe.ts) for memory readings. */
+  heapProbe?: boolean
+  /** The server's app with its revocation check replaced (bench/baselines/rotor-unchecked.ts). */
+  unchecked?: boolean
+}
+
+export async function startServer (name: string, keys: BenchKeys, redisUrl: string, options: ServerLaunch = {}): Promise<NodeChild> {
+  const profile = profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir], gracefulStop: true }
+  const script = options.unchecked === true ? 'dist/bench/baselines/rotor-unchecked.js' : 'dist/src/server.js'
+  return await startNode(name, script, {
     REDIS_URL: redisUrl,
     REDIS_PREFIX,
     JWT_ALG: keys.alg,
@@ -26,8 +38,9 @@ export async function startServer (name: string, keys: BenchKeys, redisUrl: stri
     JWT_AUDIENCE: AUDIENCE,
     COOKIE_SECURE: 'false',
     LOG_LEVEL: 'warn',
+    REVOCATION_FEED_TOKENS: FEED_TOKEN,
     ...NO_LIMITS
-  }, '/health', launch)
+  }, '/health', { ...profile, heapProbe: options.heapProbe })
 }
 
 export async function startBare (name = 'bare', securityHeaders = false): Promise<NodeChild> {
@@ -60,4 +73,28 @@ export async function startRedis1Sign (redisUrl: string, keys: BenchKeys, refres
     JWT_AUDIENCE: AUDIENCE,
     BENCH_REFRESH_TOKEN_LENGTH: String(refreshTokenLength)
   })
+}
+
+/** examples/fastify-gateway (built with the bench), following `rotorUrl`'s feed and JWKS. */
+export async function startGateway (rotorUrl: string, keys: BenchKeys, options: { heapProbe?: boolean } = {}): Promise<NodeChild> {
+  return await startNode('gateway', 'dist/examples/fastify-gateway/server.js', {
+    ROTOR_URL: rotorUrl,
+    ROTOR_FEED_TOKEN: FEED_TOKEN,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWT_ALG: keys.alg,
+    GATEWAY_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn'
+  }, '/health', { heapProbe: options.heapProbe, portVariable: 'GATEWAY_PORT' })
+}
+
+/** The same gateway on plain @fastify/jwt, no revocation check (bench/baselines/gateway-fjwt.ts). */
+export async function startGatewayFjwt (keys: BenchKeys): Promise<NodeChild> {
+  return await startNode('gateway-fjwt', 'dist/bench/baselines/gateway-fjwt.js', {
+    JWT_ALG: keys.alg,
+    BENCH_VERIFY_KEY_FILE: keys.verifyKeyFile,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    LOG_LEVEL: 'warn'
+  }, '/health')
 }

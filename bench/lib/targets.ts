@@ -9,12 +9,12 @@ import { PASSWORD, type HeldSession } from './client.js'
 
 const BODY_HEADERS = { 'content-type': 'application/json', 'x-token-transport': 'body' }
 
-/** GET /api/me with one bearer token, again and again (a gateway's steady state). */
-export function verifyHot (name: string, url: string, token: string, connections: number): Target {
+/** GET /api/me with one bearer token, again and again (a gateway's steady state); `signal` ends it early. */
+export function verifyHot (name: string, url: string, token: string, connections: number, signal?: AbortSignal): Target {
   return {
     name,
     run: async (seconds, onTick) => await runLoad({
-      url, connections, duration: seconds, path: '/api/me', headers: { authorization: `Bearer ${token}` }, onTick
+      url, connections, duration: seconds, path: '/api/me', headers: { authorization: `Bearer ${token}` }, onTick, signal
     })
   }
 }

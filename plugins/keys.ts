@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../src/config.js'
 import { loadKeyRing, type KeyRing } from '../src/domain/keys.js'
+import { keyNameWarnings } from '../src/domain/key-names.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,6 +31,12 @@ export default fp<KeysPluginOptions>(async function keysPlugin (fastify, { confi
   // One reload at a time: two SIGHUPs in a row read the folder twice, in order, and the second wins.
   let reloading: Promise<boolean> = Promise.resolve(true)
 
+  // At start and after every reload: a key added under a name that does not sort last keeps the old
+  // key signing, and nothing else would say so.
+  function warnAboutKeyNames (): void {
+    for (const warning of keyNameWarnings(keyRing.files, keyRing.signingKid)) fastify.log.warn(warning)
+  }
+
   async function reloadOnce (): Promise<boolean> {
     if (config.jwtKeysDir === undefined) {
       fastify.log.warn('keys not reloaded: no JWT_KEYS_DIR, the ephemeral key stays in use')
@@ -42,6 +49,7 @@ export default fp<KeysPluginOptions>(async function keysPlugin (fastify, { confi
       return false
     }
     fastify.log.info({ event: 'keys_reloaded', kids: keyRing.kids, signingKid: keyRing.signingKid }, 'access-token keys reloaded')
+    warnAboutKeyNames()
     for (const listener of listeners) listener()
     return true
   }
@@ -59,4 +67,5 @@ export default fp<KeysPluginOptions>(async function keysPlugin (fastify, { confi
     fastify.log.warn('no JWT_KEYS_DIR: access tokens are signed with an ephemeral key and stop verifying when this process stops (fine for trying Rotor out)')
   }
   fastify.log.info({ event: 'keys_loaded', alg: keyRing.alg, signingKid: keyRing.signingKid }, 'access-token keys loaded')
+  warnAboutKeyNames()
 }, { name: 'keys' })

@@ -2,14 +2,16 @@
 // ready to sign and verify with (key objects made once per kid and load, ./jws.ts), and the MAC keys
 // derived from them (HKDF, one per purpose): refresh tokens' and device cookies'.
 // Rotation: add a newer file (the last name in byte order signs, so name keys by date) and reload.
-// Keep the old file for the overlap: at least REFRESH_IDLE_TTL (refresh tokens MAC'd under it keep
-// working until their session next refreshes), and never less than ACCESS_TOKEN_TTL + 5 minutes
-// (its access tokens must expire, and the JWKS max-age of src/routes/jwks.ts must pass).
+// Keep the old file SESSION_MAX_TTL after it stopped signing: a refresh token MAC'd under it can be
+// presented for up to REFRESH_IDLE_TTL, and a spent one, presented by a thief, is recognised as reuse
+// (ending its session) only while its MAC still verifies, that is for the session's whole life. Its
+// access tokens (ACCESS_TOKEN_TTL, plus the JWKS max-age of src/routes/jwks.ts) end far sooner.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, hkdfSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join, parse } from 'node:path'
 import { ConfigError, type Config, type JwtAlgorithm } from '../config.js'
 import { signatureCheck, signatureMaker, type SignatureCheck, type SignatureMaker } from './jws.js'
+import type { KeyFileName } from './key-names.js'
 
 /** A key as node:crypto takes it: a PEM string (PKCS8 to sign, SPKI to verify), or HS256 secret bytes. */
 export interface JwtKey {
@@ -48,6 +50,8 @@ export interface KeyRing {
   signatureMaker (): SignatureMaker
   /** The public keys, ready to serve as /.well-known/jwks.json; empty for HS256 (a secret is never published). */
   jwks (): { keys: PublicJwk[] }
+  /** The file each kid was read from, in kid order; empty for an ephemeral key. */
+  readonly files: readonly KeyFileName[]
   /** Re-reads JWT_KEYS_DIR; on any error throws and keeps the current keys. No-op for an ephemeral key. */
   reload (): Promise<void>
   /** The refresh-token MAC key of the kid whose tag is `tag` (4 bytes), if that kid is still in the ring. */
@@ -62,6 +66,8 @@ export interface KeyRing {
 
 interface KeyEntry {
   kid: string
+  /** The JWT_KEYS_DIR file it was read from; undefined for an ephemeral key. */
+  file?: string
   signingKey: JwtKey
   verificationKey: JwtKey
   jwk: PublicJwk | undefined
@@ -80,6 +86,7 @@ interface RingState {
   jwks: { keys: PublicJwk[] }
   /** Entries by MAC tag (its first 4 bytes as a number). */
   byMacTag: Map<number, KeyEntry>
+  files: readonly KeyFileName[]
 }
 
 const MIN_HS256_SECRET_BYTES = 32
@@ -178,7 +185,7 @@ async function readKeyDir (alg: JwtAlgorithm, dir: string): Promise<Map<string, 
     if (info.size > MAX_KEY_FILE_BYTES) throw new ConfigError(`JWT_KEYS_DIR file ${JSON.stringify(fileName)} is too large to be a key`)
     const kid = parse(fileName).name
     if (entries.has(kid)) throw new ConfigError(`JWT_KEYS_DIR holds two files for kid ${JSON.stringify(kid)}: keep one`)
-    entries.set(kid, entryFor(alg, kid, parseKeyFile(alg, fileName, await readFile(path))))
+    entries.set(kid, { ...entryFor(alg, kid, parseKeyFile(alg, fileName, await readFile(path))), file: fileName })
   }
   if (entries.size === 0) throw new ConfigError(`JWT_KEYS_DIR=${JSON.stringify(dir)} holds no key: JWT_ALG=${alg} needs ${NEEDS[alg]}`)
   return entries
@@ -195,7 +202,11 @@ function ringState (alg: JwtAlgorithm, entries: Map<string, KeyEntry>): RingStat
   const keys = alg === 'HS256' ? [] : kids.map((kid) => entries.get(kid)?.jwk).filter((jwk) => jwk !== undefined)
   for (const jwk of keys) Object.freeze(jwk)
   const jwks = Object.freeze({ keys: Object.freeze(keys) as PublicJwk[] })
-  return { entries, kids: Object.freeze(kids), signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, byMacTag }
+  const files = Object.freeze(kids.flatMap((kid) => {
+    const file = entries.get(kid)?.file
+    return file === undefined ? [] : [Object.freeze({ kid, file })]
+  }))
+  return { entries, kids: Object.freeze(kids), signing: entries.get(kids[kids.length - 1] as string) as KeyEntry, jwks, byMacTag, files }
 }
 
 /** Fresh key material for `alg`: a PKCS8 PEM private key, or 32 random bytes for HS256. */
@@ -251,6 +262,7 @@ export async function loadKeyRing (config: Pick<Config, 'jwtAlg' | 'jwtKeysDir'>
     get version () { return version },
     get kids () { return state.kids },
     get signingKid () { return state.signing.kid },
+    get files () { return state.files },
     get signingKey () { return state.signing.signingKey },
     verificationKey: (kid) => state.entries.get(kid)?.verificationKey,
     signatureCheck (kid) {

@@ -1,8 +1,10 @@
 // `npm run keys -- <alg> <dir> [kid]`: writes a new key file for JWT_KEYS_DIR and prints its path.
 // The default kid is the UTC time to the second, YYYYMMDDTHHMMSSZ, so a new key sorts after every
 // older key in byte order and signs after the next start or reload.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
+import { basename, parse } from 'node:path'
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../config.js'
+import { keyNameWarnings } from '../domain/key-names.js'
 import { generateKeyFile } from '../domain/keys.js'
 
 const USAGE = `usage: npm run keys -- <${JWT_ALGORITHMS.join('|')}> <dir> [kid]
@@ -26,10 +28,23 @@ if (alg === undefined || dir === undefined || !(JWT_ALGORITHMS as readonly strin
   process.exit(2)
 }
 await mkdir(dir, { recursive: true, mode: 0o700 })
+let written: string
 try {
-  process.stdout.write(`${await generateKeyFile(alg as JwtAlgorithm, dir, kid)}\n`)
+  written = await generateKeyFile(alg as JwtAlgorithm, dir, kid)
 } catch (error) {
   if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   console.error(`rotor keys: ${dir} already holds a key with kid ${JSON.stringify(kid ?? 'of this second')}: choose another kid (or wait a second)`)
   process.exit(1)
 }
+process.stdout.write(`${written}\n`)
+
+// What the server would warn about once it loads the folder, said now, while the new key is easy to
+// rename: a key that will not sign, or a name that looks like another's. Names as the server reads
+// them: every file but hidden ones (a directory here is unlikely enough not to stat each entry).
+const files = (await readdir(dir)).filter((name) => !name.startsWith('.')).map((file) => ({ kid: parse(file).name, file }))
+files.sort((a, b) => Buffer.compare(Buffer.from(a.kid), Buffer.from(b.kid)))
+const signing = files.at(-1) as { kid: string, file: string }
+if (signing.file !== basename(written)) {
+  console.error(`rotor keys: warning: "${basename(written)}" will not sign: "${signing.file}" sorts after it in byte order and keeps signing`)
+}
+for (const warning of keyNameWarnings(files, signing.kid)) console.error(`rotor keys: warning: ${warning}`)

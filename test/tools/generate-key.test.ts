@@ -54,3 +54,25 @@ t.test('an existing kid is a one-line error, not a stack trace', async (t) => {
   t.equal(again.stderr.trim().split('\n').length, 1, again.stderr)
   t.match(again.stderr, /already holds a key with kid "20200101T000000Z": choose another kid/)
 })
+
+t.test('a key that will not sign, or whose name looks like another, is warned about on stderr', async (t) => {
+  const own = await mkdtemp(join(tmpdir(), 'rotor-keys-tool-'))
+  t.teardown(async () => { await rm(own, { recursive: true, force: true }) })
+  t.equal((await run('EdDSA', own, 'primary')).code, 0)
+  const made = await run('EdDSA', own)
+  t.equal(made.code, 0, 'the key is written all the same')
+  const name = made.stdout.trim().slice(own.length + 1)
+  const lines = made.stderr.trim().split('\n')
+  t.equal(lines.length, 2, made.stderr)
+  t.equal(lines[0], `rotor keys: warning: "${name}" will not sign: "primary.pem" sorts after it in byte order and keeps signing`)
+  t.match(lines[1], `rotor keys: warning: JWT_KEYS_DIR: "primary.pem" signs, as its name sorts last in byte order, although "${name}" is dated later`)
+
+  const alike = await run('EdDSA', own, 'Primary')
+  t.equal(alike.code, 0)
+  t.match(alike.stderr, /rotor keys: warning: JWT_KEYS_DIR: "Primary\.pem" and "primary\.pem" look alike \(their names differ only by case/)
+
+  const sound = await mkdtemp(join(tmpdir(), 'rotor-keys-tool-'))
+  t.teardown(async () => { await rm(sound, { recursive: true, force: true }) })
+  t.equal((await run('EdDSA', sound, '20200101T000000Z')).stderr, '')
+  t.equal((await run('EdDSA', sound)).stderr, '', 'names by the UTC second draw no warning')
+})

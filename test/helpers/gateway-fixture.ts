@@ -146,3 +146,12 @@ export async function gatewayRefusesAfter (gateway: GatewayProcess, token: strin
 export function receivedIds (gateway: GatewayProcess): string[] {
   return gateway.events('revocation-received').map((line) => String(line.id))
 }
+
+/**
+ * receivedIds once the line of `lastId` has come through: pino writes asynchronously, so a line can
+ * reach the test after the answer that followed it. Lines come in order: every earlier one is in.
+ */
+export async function receivedIdsThrough (gateway: GatewayProcess, lastId: string | undefined): Promise<string[]> {
+  await waitFor(() => lastId !== undefined && receivedIds(gateway).includes(lastId), `the gateway's revocation-received line of ${String(lastId)}`)
+  return receivedIds(gateway)
+}

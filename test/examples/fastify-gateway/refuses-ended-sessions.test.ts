@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { HttpAnswer } from '../../helpers/server-process.js'
 import type { GatewayProcess } from '../../helpers/gateway-process.js'
 import {
-  GATEWAY_REFUSES_WITHIN_MS, PASSWORD, call, gatewayFor, gatewayRefusesAfter, keyDir, login, register, startRedis, startRotor, throughGateway
+  GATEWAY_REFUSES_WITHIN_MS, PASSWORD, call, gatewayFor, gatewayRefusesAfter, keyDir, login, register, startRedis, startRotor, throughGateway, waitFor
 } from '../../helpers/gateway-fixture.js'
 
 const NEW_PASSWORD = 'a brand new passphrase'
@@ -70,7 +70,6 @@ t.test('each reason: the gateway refuses the ended session within 2 s and keeps 
     [witness.accessToken, ...more.map((session) => session.accessToken)], [bystander.accessToken])
 
   // What the gateway received, from its own log lines (LOG_LEVEL=debug: one per revocation).
-  const received = gateway.events('revocation-received').map((line) => ({ sid: line.sid, reason: line.reason }))
   const expected = [
     { sid: viaRefresh.sid, reason: 'logout' },
     { sid: device.sid, reason: 'revoked' },
@@ -78,6 +77,9 @@ t.test('each reason: the gateway refuses the ended session within 2 s and keeps 
     ...others.map((session) => ({ sid: session.sid, reason: 'password-change' })),
     ...[witness, ...more].map((session) => ({ sid: session.sid, reason: 'logout-all' }))
   ]
+  // pino writes asynchronously: a line can reach the test after the answer that followed it.
+  await waitFor(() => gateway.events('revocation-received').length >= expected.length, "the gateway's revocation-received lines")
+  const received = gateway.events('revocation-received').map((line) => ({ sid: line.sid, reason: line.reason }))
   // Logout-all's revocations come in the order Rotor lists the sessions: compare as sets per reason.
   const sorted = (list: Array<{ sid: unknown, reason: unknown }>): string[] => list.map((r) => `${String(r.reason)} ${String(r.sid)}`).sort()
   t.same(sorted(received), sorted(expected), 'the gateway received one revocation per ended session, with its reason, and no other')

@@ -53,6 +53,7 @@ t.test('METRICS_PORT: unset means no metrics listener; METRICS_HOST defaults to 
 
 t.test('CORS_ORIGINS: exact origins as browsers send them, never a wildcard', async (t) => {
   t.equal(loadConfig({}).corsOrigins, undefined, 'unset: same origin only')
+  t.equal(loadConfig({ CORS_ORIGINS: '' }).corsOrigins, undefined, 'empty, as docker-compose.yml passes it unset: same origin only')
   t.same(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins, ['https://app.example.com', 'http://localhost:5173'])
   const refusals: Array<[string, RegExp]> = [
     ['*', /^CORS_ORIGINS entry "\*" is a wildcard: the listed origins get the refresh cookie \(credentials\), so list each one/],

@@ -37,6 +37,17 @@ t.test('a listed origin: a simple request is shared, with credentials', async (t
   t.equal(me.headers['access-control-allow-origin'], APP, 'an error is shared too, so the page can read its code')
 })
 
+t.test('a listed origin: a 429 is shared too, so the page can read how long to wait', async (t) => {
+  const app = await buildTestApp(t, { CORS_ORIGINS: APP, RATE_LIMIT_PER_MINUTE: '1' })
+  const login = { method: 'POST', url: '/auth/login', headers: { origin: APP }, payload: { username: 'nobody', password: 'correct horse battery' } } as const
+  t.equal((await app.inject(login)).statusCode, 401)
+  const limited = await app.inject(login)
+  t.equal(limited.statusCode, 429)
+  t.equal(limited.headers['access-control-allow-origin'], APP, 'the limiter answers after the CORS headers are set')
+  t.match(limited.headers['access-control-expose-headers'], /Retry-After/)
+  t.ok(Number(limited.headers['retry-after']) > 0)
+})
+
 t.test('a listed origin: the preflight allows the contract\'s methods and headers', async (t) => {
   const app = await buildTestApp(t, { CORS_ORIGINS: APP })
   for (const url of ['/auth/login', '/auth/refresh', '/auth/sessions/abc', '/api/me']) {

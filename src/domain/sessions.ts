@@ -46,6 +46,8 @@ export interface IssuedRefreshToken {
   replay?: ReplayClass
   /** The rate-limit counter the rotation counted in the same store call, when it was given one. */
   counted?: CounterState
+  /** Set on login: the user's sessions this one evicted (SESSIONS_PER_USER_MAX), least recently used first. */
+  evictedSessionIds?: string[]
 }
 
 /**
@@ -60,7 +62,7 @@ export async function startSession (
 ): Promise<IssuedRefreshToken> {
   const sessionId = newId()
   const first = mintRefreshToken(deps.keys, { userId: client.userId, sessionId, generation: 1 })
-  const session = await deps.store.createSession({
+  const { session, evictedSessionIds } = await deps.store.createSession({
     userId: client.userId,
     sessionId,
     tokenHash: first.hash,
@@ -70,7 +72,8 @@ export async function startSession (
     ip: client.ip,
     userAgent: client.userAgent.slice(0, USER_AGENT_MAX_LENGTH)
   })
-  return { userId: client.userId, sessionId, refreshToken: first.token, expiresAt: session.expiresAt }
+  for (const evicted of evictedSessionIds) deps.revocations.noteEnded(evicted)
+  return { userId: client.userId, sessionId, refreshToken: first.token, expiresAt: session.expiresAt, evictedSessionIds }
 }
 
 /**

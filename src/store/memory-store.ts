@@ -88,7 +88,9 @@ export function createMemoryStore (options: MemoryStoreOptions = {}): MemoryStor
     },
 
     async createSession (input) {
-      return sessions.create(input)
+      const created = sessions.create(input)
+      revoke(input.userId, created.evictedSessionIds, 'evicted', input.now)
+      return created
     },
 
     async rotateRefreshToken (input): Promise<RotateRefreshTokenResult> {

@@ -72,6 +72,18 @@ export interface CreateSessionInput {
   ip: string
   /** Already truncated by the caller. */
   userAgent: string
+  /**
+   * SESSIONS_PER_USER_MAX. When the user already holds this many live sessions, the least recently
+   * used ones (lowest lastUsedAt, then oldest createdAt, then lowest id) end to make room, each
+   * with a revocation of reason `evicted`, in the same atomic step. Absent: no cap.
+   */
+  maxSessionsPerUser?: number
+}
+
+export interface CreatedSession {
+  session: SessionRecord
+  /** The sessions ended to keep within `maxSessionsPerUser`, least recently used first; already in the feed. */
+  evictedSessionIds: string[]
 }
 
 export interface RotateRefreshTokenInput {
@@ -158,8 +170,11 @@ export interface AuthStore {
 
   // --- Sessions -----------------------------------------------------------------------------------
 
-  /** Creates a session and its first refresh token hash; prunes ended sessions from the user's index. */
-  createSession (input: CreateSessionInput): Promise<SessionRecord>
+  /**
+   * Creates a session and its first refresh token hash, evicting the user's least recently used
+   * sessions past `input.maxSessionsPerUser`; prunes ended sessions from the user's index.
+   */
+  createSession (input: CreateSessionInput): Promise<CreatedSession>
   /** Single-use rotation with grace replay and reuse detection: see RotateRefreshTokenResult. */
   rotateRefreshToken (input: RotateRefreshTokenInput): Promise<RotateRefreshTokenResult>
   /**
@@ -190,10 +205,11 @@ export interface AuthStore {
   releaseCounterHit (key: string): Promise<void>
 
   // --- Revocations (docs/http-api.md, "Revocation feed") -------------------------------------------
-  // Every call above that ends a live session (endSession, endAllSessions, changePassword, and
-  // rotateRefreshToken on reuse) puts its revocations in the feed before it resolves; sessions that
-  // end by idle or absolute expiry make none. The feed keeps every revocation at least while it is
-  // in force (until > now/1000) and drops it some time after (a bounded margin).
+  // Every call above that ends a live session (endSession, endAllSessions, changePassword,
+  // rotateRefreshToken on reuse, createSession on eviction) puts its revocations in the feed before
+  // it resolves; sessions that end by idle or absolute expiry make none. The feed keeps every
+  // revocation at least while it is in force (until > now/1000) and drops it some time after (a
+  // bounded margin).
 
   /** Revocations in force after `after` (null: all in force), oldest first, at most `limit` (default 1000). */
   readRevocations (after: string | null, now: number, limit?: number): Promise<RevocationPage>

@@ -5,6 +5,7 @@
 import type { Test } from 'tap'
 import { accountCases } from '../helpers/store-contract/accounts.js'
 import { counterCases } from '../helpers/store-contract/counters.js'
+import { evictionCases } from '../helpers/store-contract/eviction.js'
 import { expiryCases } from '../helpers/store-contract/expiry.js'
 import type { ContractCase, StoreFactory } from '../helpers/store-contract/harness.js'
 import { revocationCases } from '../helpers/store-contract/revocations.js'
@@ -16,6 +17,7 @@ export type { StoreFactory, StoreHarness } from '../helpers/store-contract/harne
 export const contractSections: Record<string, Record<string, ContractCase>> = {
   accounts: accountCases,
   sessions: sessionCases,
+  eviction: evictionCases,
   rotation: rotationCases,
   expiry: expiryCases,
   counters: counterCases,

@@ -1,6 +1,6 @@
 // Round trips: every session operation is one Lua script, so one command on the wire;
 // so is every call that ends sessions, revocations included (they go into the feed in the same
-// script), and a page of the revocation feed.
+// script), a new session with the evictions its cap calls for, and a page of the revocation feed.
 // Counted with MONITOR on this test's own redis-server (commands a script runs show as "lua" and
 // are left out): a regression that adds a command (a second script, a stray GET, a pipeline)
 // changes the count and fails.
@@ -71,6 +71,14 @@ function rotation (first: Parameters<AuthStore['createSession']>[0], graceMs: nu
 /** Each entry sets up what its operation needs, then hands back the operation to count. */
 const operations: Record<string, (store: AuthStore) => Promise<() => Promise<unknown>>> = {
   createSession: async (store) => async () => await store.createSession(sessionInput(id())),
+  'createSession (at SESSIONS_PER_USER_MAX: evicts two, revocations included)': async (store) => {
+    const userId = id()
+    for (let i = 0; i < 4; i++) await store.createSession(sessionInput(userId))
+    return async () => {
+      const { evictedSessionIds } = await store.createSession({ ...sessionInput(userId), maxSessionsPerUser: 3 })
+      if (evictedSessionIds.length !== 2) throw new Error(`expected 2 evictions, got ${evictedSessionIds.length}`)
+    }
+  },
   'rotateRefreshToken (rotated)': async (store) => {
     const first = sessionInput(id())
     await store.createSession(first)
@@ -235,3 +243,4 @@ t.test('a login from a known device waits on Redis as often as any other: three 
   t.equal(await roundTripsOf(password, 200), 3, 'a login (the device counted instead of the name)')
   t.equal(await roundTripsOf('wrong password!', 401), 2, 'a wrong password')
 })
+

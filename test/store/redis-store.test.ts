@@ -39,7 +39,7 @@ t.test('user agents of any length and alphabet come back byte for byte (one pack
     const sessionId = id()
     const tokenHash = id()
     const now = Date.now()
-    const created = await store.createSession({ userId, sessionId, tokenHash, now, idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent })
+    const { session: created } = await store.createSession({ userId, sessionId, tokenHash, now, idleTtlMs: 60_000, maxTtlMs: 600_000, ip: '::1', userAgent })
     t.equal(created.userAgent, userAgent)
     t.equal((await store.findSession(userId, sessionId, now))?.userAgent, userAgent, `found: ${userAgent.length} chars`)
     const rotated = await store.rotateRefreshToken({ userId, sessionId, generation: 1, presentedHash: tokenHash, successorHash: id(), successorBox: randomBytes(32).toString('base64url'), now, idleTtlMs: 60_000, graceMs: 10_000, ip: '::1', userAgent })

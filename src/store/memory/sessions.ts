@@ -3,7 +3,7 @@
 // lives as long as its latest entry, and ended sessions leave the index when it is walked. The
 // store revokes the sessions these methods report ended (./revocation-log.ts).
 import type {
-  CreateSessionInput, RotateRefreshTokenInput, SessionRecord
+  CreatedSession, CreateSessionInput, RotateRefreshTokenInput, SessionRecord
 } from '../types.js'
 import { ExpiringMap } from './expiring-map.js'
 
@@ -67,8 +67,10 @@ export class SessionTable {
   get sessionCount (): number { return this.sessions.size }
   get indexCount (): number { return this.indexes.size }
 
-  create (input: CreateSessionInput): SessionRecord {
+  /** Creates the session; `evictedSessionIds` are deleted already, for the store to revoke. */
+  create (input: CreateSessionInput): CreatedSession {
     this.pruneIndex(input.userId, input.now)
+    const evictedSessionIds = input.maxSessionsPerUser === undefined ? [] : this.evictLeastRecentlyUsed(input.userId, input.maxSessionsPerUser - 1, input.now)
     this.sessions.makeRoom(this.maxSessions, this.evictSession)
     const maxExpiresAt = input.now + input.maxTtlMs
     const session: StoredSession = {
@@ -88,7 +90,24 @@ export class SessionTable {
     }
     this.sessions.set(sessionKey(input.userId, input.sessionId), session)
     this.setIndexScore(input.userId, input.sessionId, session.expiresAt)
-    return toRecord(session)
+    return { session: toRecord(session), evictedSessionIds }
+  }
+
+  /**
+   * Deletes the user's least recently used live sessions (lastUsedAt, then createdAt, then id, as
+   * lua/create-session.lua orders them) until at most `keep` are left; returns their ids in that order.
+   */
+  private evictLeastRecentlyUsed (userId: string, keep: number, now: number): string[] {
+    const live: StoredSession[] = []
+    for (const sessionId of this.indexedSessionIds(userId)) {
+      const session = this.getSession(userId, sessionId)
+      if (session !== undefined && session.expiresAt > now) live.push(session)
+    }
+    if (live.length <= keep) return []
+    live.sort((a, b) => a.lastUsedAt - b.lastUsedAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const evicted = live.slice(0, live.length - keep).map((session) => session.id)
+    for (const sessionId of evicted) this.deleteSession(userId, sessionId)
+    return evicted
   }
 
   /** Rotation as RotateRefreshTokenResult describes it; a `reused` session is already deleted. */

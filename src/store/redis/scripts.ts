@@ -9,7 +9,7 @@ import type { Cluster, Redis } from 'ioredis'
 // undefined means the caller passes the number of keys first (rotateRefreshToken: 3 or 4).
 interface ScriptSpec { file: string, keys?: number, libs?: string[] }
 const SCRIPT_SPECS = {
-  createSession: { file: 'create-session', keys: 3, libs: ['session-record'] },
+  createSession: { file: 'create-session', keys: 4, libs: ['session-record', 'revocations'] },
   rotateRefreshToken: { file: 'rotate-refresh-token', libs: ['session-record', 'counter', 'revocations'] },
   endSession: { file: 'end-session', keys: 3, libs: ['session-record', 'revocations'] },
   endAllSessions: { file: 'end-all-sessions', keys: 3, libs: ['session-record', 'revocations'] },

@@ -32,10 +32,16 @@ export function sessionMethods (context: RedisContext, revocations: RevocationSi
   return {
     async createSession (input) {
       const { userId, sessionId, now } = input
-      const expiresAt = await call(() => scripts.createSession(
-        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), sessionKeyPrefix(prefix, userId),
-        sessionId, rawBytes(input.tokenHash), now, input.idleTtlMs, input.maxTtlMs, input.ip, input.userAgent, deadline()))
-      return { id: sessionId, userId, createdAt: now, lastUsedAt: now, expiresAt: Number(expiresAt), ip: input.ip, userAgent: input.userAgent }
+      const reply = await call(() => scripts.createSession(
+        sessionKey(prefix, userId, sessionId), userKey(prefix, userId), sessionKeyPrefix(prefix, userId), revocations.keyFor(userId),
+        sessionId, rawBytes(input.tokenHash), now, input.idleTtlMs, input.maxTtlMs, input.ip, input.userAgent, deadline(),
+        userId, input.maxSessionsPerUser ?? 0, ...revocations.args)) as unknown[]
+      const evictedCount = Number(reply[1])
+      await revocations.settle(userId, reply, 2 + evictedCount)
+      return {
+        session: { id: sessionId, userId, createdAt: now, lastUsedAt: now, expiresAt: Number(reply[0]), ip: input.ip, userAgent: input.userAgent },
+        evictedSessionIds: reply.slice(2, 2 + evictedCount).map(String)
+      }
     },
 
     async rotateRefreshToken (input) {

@@ -72,7 +72,7 @@ export async function openSession (h: StoreHarness, input: Partial<CreateSession
     userAgent: 'contract-suite/1.0',
     ...input
   }
-  const record = await h.store.createSession(full)
+  const { session: record } = await h.store.createSession(full)
   return { userId: full.userId, sessionId: full.sessionId, generation: 1, hash: full.tokenHash, record }
 }
 

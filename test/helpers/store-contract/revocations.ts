@@ -12,7 +12,7 @@ import { GRACE_MS, fakeHash, newUser, openSession, randomId, rotate, rotation } 
 const HOUR_MS = 3_600_000
 
 /** Every revocation in force after `after`, read page by page (small pages, so paging is exercised). */
-async function feedAfter (h: StoreHarness, after: string | null, now = h.now()): Promise<Revocation[]> {
+export async function feedAfter (h: StoreHarness, after: string | null, now = h.now()): Promise<Revocation[]> {
   const all: Revocation[] = []
   let cursor = after
   for (;;) {
@@ -24,7 +24,7 @@ async function feedAfter (h: StoreHarness, after: string | null, now = h.now()):
   }
 }
 
-async function feedEnd (h: StoreHarness): Promise<string> {
+export async function feedEnd (h: StoreHarness): Promise<string> {
   let cursor = (await h.store.readRevocations(null, h.now())).cursor
   for (;;) {
     const page = await h.store.readRevocations(cursor, h.now())
@@ -34,12 +34,12 @@ async function feedEnd (h: StoreHarness): Promise<string> {
 }
 
 /** What the feed must say about a session ended at `now` for `reason` (its id aside). */
-function expected (h: StoreHarness, userId: string, sessionId: string, reason: RevocationReason, now: number): Omit<Revocation, 'id'> {
+export function expected (h: StoreHarness, userId: string, sessionId: string, reason: RevocationReason, now: number): Omit<Revocation, 'id'> {
   const at = Math.floor(now / 1000)
   return { sid: sessionId, sub: userId, reason, at, until: at + h.accessTokenTtl + 5 }
 }
 
-const withoutId = ({ id: _id, ...rest }: Revocation): Omit<Revocation, 'id'> => rest
+export const withoutId = ({ id: _id, ...rest }: Revocation): Omit<Revocation, 'id'> => rest
 const bySid = (a: { sid: string }, b: { sid: string }): number => (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0)
 
 function assertIncreasing (t: Test, revocations: Revocation[]): void {

@@ -27,6 +27,8 @@ export interface AuditLog {
   refreshInvalid (): void
   logout (request: FastifyRequest, userId: string, sessionId: string): void
   logoutAll (request: FastifyRequest, userId: string, sessionId: string, sessionsEnded: number): void
+  /** A login past SESSIONS_PER_USER_MAX ended `sessionId`, the user's least recently used; `bySessionId` is the login's. */
+  sessionEvicted (request: FastifyRequest, userId: string, sessionId: string, bySessionId: string): void
   /** `sessionId` is the session revoked; `bySessionId` the caller's. */
   sessionRevoked (request: FastifyRequest, userId: string, sessionId: string, bySessionId: string): void
   passwordChanged (request: FastifyRequest, userId: string, sessionId: string, sessionsEnded: number): void
@@ -92,6 +94,10 @@ export default fp(async function auditPlugin (fastify) {
     logoutAll (request, userId, sessionId, ended) {
       sessionsEnded['logout-all'].inc(ended)
       request.log.info({ event: 'logout_all', userId, sessionId, sessionsEnded: ended, ...client(request) }, 'logout everywhere')
+    },
+    sessionEvicted (request, userId, sessionId, bySessionId) {
+      sessionsEnded.evicted.inc()
+      request.log.info({ event: 'session_evicted', userId, sessionId, bySessionId, ...client(request) }, 'session evicted: SESSIONS_PER_USER_MAX reached')
     },
     sessionRevoked (request, userId, sessionId, bySessionId) {
       sessionsEnded.revoked.inc()

@@ -78,3 +78,13 @@ t.test('NODE_ENV=production refuses a plain-http CORS origin', async (t) => {
   t.throws(() => loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com,http://app.example.com' }),
     new ConfigError('NODE_ENV=production refuses plain-http CORS_ORIGINS (http://app.example.com): a script injected into such a page on the network would act with its users\' sessions; serve the page over https and list its https origin'))
 })
+
+t.test('SESSIONS_PER_USER_MAX: 100 by default, a whole number from 1 to 1000', async (t) => {
+  t.equal(loadConfig({}).sessionsPerUserMax, 100)
+  t.equal(loadConfig({ SESSIONS_PER_USER_MAX: '1' }).sessionsPerUserMax, 1)
+  t.equal(loadConfig({ SESSIONS_PER_USER_MAX: '1000' }).sessionsPerUserMax, 1000)
+  for (const bad of ['0', '-1', '2.5', 'many', '1001']) {
+    t.throws(() => loadConfig({ SESSIONS_PER_USER_MAX: bad }),
+      new ConfigError(`SESSIONS_PER_USER_MAX=${JSON.stringify(bad)} is not valid: expected a whole number from 1 to 1000`), `SESSIONS_PER_USER_MAX=${bad} is refused`)
+  }
+})

@@ -28,7 +28,7 @@ export interface SessionEndNotices {
 export interface SessionDeps {
   store: AuthStore
   keys: RefreshMacKeys
-  config: Pick<Config, 'refreshIdleTtl' | 'sessionMaxTtl' | 'refreshReuseGrace'>
+  config: Pick<Config, 'refreshIdleTtl' | 'sessionMaxTtl' | 'refreshReuseGrace' | 'sessionsPerUserMax'>
   now: () => number
   revocations: SessionEndNotices
 }
@@ -56,6 +56,10 @@ export interface IssuedRefreshToken {
  */
 export type RotationError = Error & { counted?: CounterState, userId?: string, sessionId?: string, replay?: ReplayClass }
 
+/**
+ * Starts a session for `client`. When the user already holds SESSIONS_PER_USER_MAX live sessions,
+ * the store ends the least recently used ones in the same call (revocation reason `evicted`).
+ */
 export async function startSession (
   deps: SessionDeps,
   client: { userId: string, ip: string, userAgent: string }
@@ -70,7 +74,8 @@ export async function startSession (
     idleTtlMs: deps.config.refreshIdleTtl * 1000,
     maxTtlMs: deps.config.sessionMaxTtl * 1000,
     ip: client.ip,
-    userAgent: client.userAgent.slice(0, USER_AGENT_MAX_LENGTH)
+    userAgent: client.userAgent.slice(0, USER_AGENT_MAX_LENGTH),
+    maxSessionsPerUser: deps.config.sessionsPerUserMax
   })
   for (const evicted of evictedSessionIds) deps.revocations.noteEnded(evicted)
   return { userId: client.userId, sessionId, refreshToken: first.token, expiresAt: session.expiresAt, evictedSessionIds }

@@ -46,6 +46,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (loggedIn.releaseError !== undefined) request.log.warn({ err: loggedIn.releaseError }, 'login: could not take back the reserved attempt')
     const access = fastify.accessTokens.sign({ userId: user.id, sessionId: session.sessionId, scope: DEFAULT_SCOPE })
     fastify.audit.login(request, user.id, session.sessionId)
+    for (const evicted of session.evictedSessionIds ?? []) fastify.audit.sessionEvicted(request, user.id, evicted, session.sessionId)
     const body = { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn }
     if (request.tokenTransport() === 'body') return { ...body, refreshToken: session.refreshToken }
     // Cookie clients (browsers) also get a device cookie: body clients asked for no cookies.

@@ -28,7 +28,7 @@ const deps: SessionDeps = {
     refreshMacKey: (tag) => (tag.equals(macTag) ? macKey : undefined),
     currentRefreshMac: () => ({ tag: macTag, key: macKey })
   },
-  config: { refreshIdleTtl: 600, sessionMaxTtl: 3600, refreshReuseGrace: 10 },
+  config: { refreshIdleTtl: 600, sessionMaxTtl: 3600, refreshReuseGrace: 10, sessionsPerUserMax: 100 },
   now: () => Date.now(),
   // This test reads Redis, not the process's revocations.
   revocations: { noteEnded: () => {}, catchUp: async () => {} }

@@ -1,6 +1,7 @@
 // Round trips: every session operation is one Lua script, so one command on the wire;
 // so is every call that ends sessions, revocations included (they go into the feed in the same
-// script), a new session with the evictions its cap calls for, and a page of the revocation feed.
+// script), a login's session with the evictions SESSIONS_PER_USER_MAX calls for, and a page of the
+// revocation feed.
 // Counted with MONITOR on this test's own redis-server (commands a script runs show as "lua" and
 // are left out): a regression that adds a command (a second script, a stray GET, a pipeline)
 // changes the count and fails.
@@ -244,3 +245,25 @@ t.test('a login from a known device waits on Redis as often as any other: three 
   t.equal(await roundTripsOf('wrong password!', 401), 2, 'a wrong password')
 })
 
+t.test('a login that evicts a session (SESSIONS_PER_USER_MAX) still waits on Redis three times', async (t) => {
+  const proxy = await startRoundTripProxy(server.port)
+  t.teardown(async () => { await proxy.close() })
+  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
+  t.teardown(async () => { await store.close() })
+  await store.ping()
+  // The revocation follower's blocking read would wake on the eviction and wait again: a round trip
+  // of the follower's, not the login's. Its waits answer nothing here.
+  let releaseWaits: () => void = () => {}
+  const released = new Promise<void>((resolve) => { releaseWaits = resolve })
+  t.teardown(() => { releaseWaits() })
+  const quietFeed: AuthStore = Object.assign(Object.create(store) as AuthStore, {
+    waitForRevocations: async (after: string) => { await released; return { revocations: [], cursor: after, reset: false } }
+  })
+  const app = await buildTestApp(t, { SESSIONS_PER_USER_MAX: '1' }, { store: quietFeed })
+  const { username, password } = await userWithSession(app)
+  proxy.reset()
+  const answer = await loginBody(app, username, password)
+  t.equal(answer.statusCode, 200)
+  t.equal(proxy.count(), 3, 'per-IP count, failure count and lookup; the account; the session, its eviction and the give-back')
+  t.equal((await store.readRevocations(null, Date.now())).revocations.filter((revocation) => revocation.reason === 'evicted').length, 1, 'it did evict')
+})

@@ -2,7 +2,7 @@
 // when a token names an unknown kid (at most once per cooldown, so forged kids cannot make the
 // gateway hammer Rotor), and at once when the feed says the keys changed (`event: keys`).
 import { KeyObject, type webcrypto } from 'node:crypto'
-import { createRemoteJWKSet, type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose'
+import { createRemoteJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose'
 
 export interface RotorKeySetOptions {
   /** The JWKS URL, `<Rotor>/.well-known/jwks.json`. */
@@ -32,11 +32,26 @@ export function createRotorKeySet (options: RotorKeySetOptions): RotorKeySet {
   })
   // One PEM string per key: @fastify/jwt keeps one fast-jwt verifier per distinct key string.
   const pems = new WeakMap<CryptoKey, string>()
+  let refetching: Promise<void> | undefined
+
+  // Rotor signs with a new key the moment it reloads, so a token of the new kid can arrive while the
+  // fetch `event: keys` started is still under way; jose, inside its cooldown, would refuse it. Such
+  // a token waits for that fetch and is looked up once more (a forged kid outside a refetch fails at once).
+  async function lookUp (header: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<CryptoKey> {
+    try {
+      return await remote(header, token)
+    } catch (error) {
+      const pending = refetching
+      if (pending === undefined || !(error instanceof errors.JWKSNoMatchingKey)) throw error
+      await pending.catch(() => {})
+      return await remote(header, token)
+    }
+  }
 
   return {
-    getKey: async (header, token) => await remote(header, token),
+    getKey: async (header, token) => await lookUp(header ?? {}, token),
     async publicKeyPem (header) {
-      const key = await remote({ alg: header.alg, kid: header.kid })
+      const key = await lookUp({ alg: header.alg, kid: header.kid })
       let pem = pems.get(key)
       if (pem === undefined) {
         pem = KeyObject.from(key as webcrypto.CryptoKey).export({ type: 'spki', format: 'pem' }).toString()
@@ -45,8 +60,16 @@ export function createRotorKeySet (options: RotorKeySetOptions): RotorKeySet {
       return pem
     },
     async refetch () {
-      if (remote.reloading) await remote.reload().catch(() => {})
-      await remote.reload()
+      const fetching = (async () => {
+        if (remote.reloading) await remote.reload().catch(() => {})
+        await remote.reload()
+      })()
+      refetching = fetching
+      try {
+        await fetching
+      } finally {
+        if (refetching === fetching) refetching = undefined
+      }
     }
   }
 }

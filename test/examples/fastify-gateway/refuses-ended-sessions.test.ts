@@ -1,28 +1,31 @@
 // Issue 15, "How it is checked": the example gateway, started as a process in front of a real Rotor
 // process on a real redis-server, refuses the access token of a session ended for each of the five
-// reasons (logout, logout-all, reuse, password-change, revoked) within 2 s of the ending call's
-// answer, through Rotor's HTTP API only, while the tokens of sessions that go on keep working.
+// reasons (logout, logout-all, reuse, password-change, revoked), and the sixth the contract has since
+// gained (evicted, by a login past SESSIONS_PER_USER_MAX), within 2 s of the ending call's answer,
+// through Rotor's HTTP API only, while the tokens of sessions that go on keep working.
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { HttpAnswer } from '../../helpers/server-process.js'
 import type { GatewayProcess } from '../../helpers/gateway-process.js'
 import {
-  GATEWAY_REFUSES_WITHIN_MS, PASSWORD, call, gatewayFor, gatewayRefusesAfter, keyDir, login, register, startRedis, startRotor, throughGateway, waitFor
+  GATEWAY_REFUSES_WITHIN_MS, PASSWORD, call, type Session, gatewayFor, gatewayRefusesAfter, keyDir, login, register, startRedis, startRotor, throughGateway, waitFor
 } from '../../helpers/gateway-fixture.js'
 
 const NEW_PASSWORD = 'a brand new passphrase'
 /** Short, so the reuse case need not wait long for a spent refresh token to stop being a grace replay. */
 const REUSE_GRACE_S = 1
+/** Small, so a fourth login evicts; no step before the eviction holds more live sessions of one user. */
+const SESSIONS_PER_USER_MAX = 3
 
 const redis = await startRedis(t)
-const rotor = await startRotor(t, redis, await keyDir(t), { REFRESH_REUSE_GRACE: String(REUSE_GRACE_S) })
+const rotor = await startRotor(t, redis, await keyDir(t), { REFRESH_REUSE_GRACE: String(REUSE_GRACE_S), SESSIONS_PER_USER_MAX: String(SESSIONS_PER_USER_MAX) })
 const gateway: GatewayProcess = await gatewayFor(t, rotor.url)
 
 /** Ends sessions with `end`; every token in `ended` is refused by the gateway within 2 s, and those in `kept` still pass. */
-async function expectRefused (t: Test, reason: string, end: () => Promise<HttpAnswer>, ended: string[], kept: string[]): Promise<void> {
+async function expectRefused (t: Test, reason: string, end: () => Promise<{ status: number }>, ended: string[], kept: string[]): Promise<void> {
   const answer = await end()
   const answeredAt = Date.now()
-  t.ok(answer.status === 204 || answer.status === 401, `${reason}: the ending call answered ${answer.status}`)
+  // 401 for reuse (the refresh is refused as it ends the session), 200 for the login that evicts.
+  t.ok([200, 204, 401].includes(answer.status), `${reason}: the ending call answered ${answer.status}`)
   for (const token of ended) {
     const ms = await gatewayRefusesAfter(gateway, token, answeredAt)
     t.comment(`${reason}: the gateway refused the ended session's token ${ms} ms after the answer`)
@@ -69,13 +72,23 @@ t.test('each reason: the gateway refuses the ended session within 2 s and keeps 
   await expectRefused(t, 'logout-all', async () => await call(rotor, '/auth/logout-all', { method: 'POST', token: witness.accessToken }),
     [witness.accessToken, ...more.map((session) => session.accessToken)], [bystander.accessToken])
 
+  // ada has no live session left: three logins fill her cap, a fourth evicts the least recently used.
+  const full = [await login(rotor, 'ada', NEW_PASSWORD), await login(rotor, 'ada', NEW_PASSWORD), await login(rotor, 'ada', NEW_PASSWORD)]
+  let newest: Session | undefined
+  await expectRefused(t, 'evicted', async () => {
+    newest = await login(rotor, 'ada', NEW_PASSWORD)
+    return { status: 200 }
+  }, [full[0]?.accessToken ?? ''], full.slice(1).map((session) => session.accessToken))
+  t.equal((await throughGateway(gateway, newest?.accessToken ?? '')).status, 200, 'evicted: the login that evicted passes')
+
   // What the gateway received, from its own log lines (LOG_LEVEL=debug: one per revocation).
   const expected = [
     { sid: viaRefresh.sid, reason: 'logout' },
     { sid: device.sid, reason: 'revoked' },
     { sid: stolen.sid, reason: 'reuse' },
     ...others.map((session) => ({ sid: session.sid, reason: 'password-change' })),
-    ...[witness, ...more].map((session) => ({ sid: session.sid, reason: 'logout-all' }))
+    ...[witness, ...more].map((session) => ({ sid: session.sid, reason: 'logout-all' })),
+    { sid: full[0]?.sid, reason: 'evicted' }
   ]
   // pino writes asynchronously: a line can reach the test after the answer that followed it.
   await waitFor(() => gateway.events('revocation-received').length >= expected.length, "the gateway's revocation-received lines")

@@ -12,7 +12,8 @@ const RELOADS = 3
 
 const redis = await startRedis(t)
 const keys = await keyDir(t)
-const rotor = await startRotor(t, redis, keys)
+// Room for every login of the load below: none evicts the session of the older token.
+const rotor = await startRotor(t, redis, keys, { SESSIONS_PER_USER_MAX: '1000' })
 const gateway = await gatewayFor(t, rotor.url)
 
 const jwksFetches = (): number => rotor.server.lines.filter((line) => line.includes('"url":"/.well-known/jwks.json"') && line.includes('"incoming request"')).length

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../../src/errors.js'
 import { counterKey, revocationFeedKey, sessionKey, sessionKeyPrefix, userKey, usernameKey } from '../../src/store/redis-keys.js'
 import { createRedisStore, scriptSource } from '../../src/store/redis-store.js'
+import { packRotation } from '../../src/store/redis/rotation-argument.js'
 import type { CreateSessionInput, RotateRefreshTokenInput } from '../../src/store/types.js'
 import { startRedisServer } from '../../bench/lib/redis-server.js'
 
@@ -159,9 +160,10 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
     inspector.get(counterKey(prefix, 'av')), inspector.exists(sessionKey(prefix, userId, 'new-session')), inspector.exists(feedKey)
   ])
   const before = await snapshot()
-  const calls: Record<string, Array<string | number>> = {
+  const calls: Record<string, Array<string | number | Buffer>> = {
     'create-session': [3, sessionKey(prefix, userId, 'new-session'), userKey(prefix, userId), sessionKeyPrefix(prefix, userId), 'new-session', id(), now, 600_000, 3_600_000, 'ip', 'ua', past],
-    'rotate-refresh-token': [4, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), feedKey, counterKey(prefix, 'av'), userId, sessionId, 1, session.tokenHash, id(), id(), now, 600_000, 10_000, ...revocationArgs, past, 60_000, 100],
+    'rotate-refresh-token': [4, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), feedKey, counterKey(prefix, 'av'),
+      packRotation({ ...rotation(session), now, counter: { key: 'av', windowMs: 60_000, max: 100 } }, ['feed', 905, 60_000], Number(past))],
     'end-session': [3, sessionKey(prefix, userId, sessionId), userKey(prefix, userId), feedKey, userId, sessionId, 'logout', now, ...revocationArgs, past],
     'end-all-sessions': [3, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), feedKey, userId, now, ...revocationArgs, past],
     'change-password': [3, userKey(prefix, userId), sessionKeyPrefix(prefix, userId), feedKey, userId, user.passwordHash, '$argon2id$new', '', now, ...revocationArgs, past],
@@ -169,7 +171,7 @@ t.test('every mutating script changes nothing once its deadline has passed', asy
     'increment-counter': [1, counterKey(prefix, 'av'), 60_000, now, past]
   }
   for (const [script, args] of Object.entries(calls)) {
-    await t.rejects(inspector.eval(scriptSource(script), ...(args as [number, ...string[]])), /^ROTOR_STALE/, `${script} answers ROTOR_STALE`)
+    await t.rejects(inspector.eval(scriptSource(script), ...(args as [number, ...Array<string | Buffer>])), /^ROTOR_STALE/, `${script} answers ROTOR_STALE`)
   }
   t.same(await snapshot(), before, 'nothing changed')
 })

@@ -3,6 +3,7 @@ import { counterKey, sessionKey, sessionKeyPrefix, userKey } from '../redis-keys
 import type { AuthStore, CounterState, SessionRecord } from '../types.js'
 import type { RedisContext } from './context.js'
 import type { RevocationSink } from './revocation-sink.js'
+import { packRotation } from './rotation-argument.js'
 
 export type SessionMethods = Pick<AuthStore,
   'createSession' | 'rotateRefreshToken' | 'endSession' | 'endAllSessions' | 'listSessions' | 'findSession'>
@@ -52,19 +53,32 @@ export function sessionMethods (context: RedisContext, revocations: RevocationSi
         counted = await incrementCounter(counter.key, counter.windowMs, input.now)
         if (counted.count > counter.max) return { outcome: 'limited', counted }
       }
-      const keys = [sessionKey(prefix, userId, sessionId), userKey(prefix, userId), revocations.keyFor(userId)]
-      const limit: Array<string | number> = []
-      if (counter !== undefined && !isCluster) {
-        keys.push(counterKey(prefix, counter.key))
-        limit.push(counter.windowMs, counter.max)
-      }
-      const reply = await call(() => scripts.rotateRefreshToken(keys.length, ...keys,
-        userId, sessionId, input.generation, rawBytes(input.presentedHash), rawBytes(input.successorHash), rawBytes(input.successorBox),
-        input.now, input.idleTtlMs, input.graceMs, ...revocations.args, deadline(), input.ip, input.userAgent, ...limit)) as unknown[]
-      if (limit.length > 0) counted = { count: Number(reply[1]), resetAt: Number(reply[2]) }
+      const session = sessionKey(prefix, userId, sessionId)
+      const account = userKey(prefix, userId)
+      const sink = revocations.keyFor(userId)
+      const packed = packRotation(input, revocations.args, deadline())
+      const limit = counter !== undefined && !isCluster ? counterKey(prefix, counter.key) : undefined
+      const reply = await call(() => limit !== undefined
+        ? scripts.rotateRefreshToken(4, session, account, sink, limit, packed)
+        : scripts.rotateRefreshToken(3, session, account, sink, packed)) as unknown[]
+      if (limit !== undefined) counted = { count: Number(reply[1]), resetAt: Number(reply[2]) }
       switch (reply[0]) {
         case 'rotated':
-          return { outcome: 'rotated', generation: Number(reply[3]), session: sessionFrom(sessionId, userId, reply, 4), counted }
+          // The script returns only what the caller does not already know (rotate-refresh-token.lua).
+          return {
+            outcome: 'rotated',
+            generation: input.generation + 1,
+            session: {
+              id: sessionId,
+              userId,
+              createdAt: Number(reply[3]),
+              lastUsedAt: input.now,
+              expiresAt: Number(reply[4]),
+              ip: input.ip,
+              userAgent: input.userAgent
+            },
+            counted
+          }
         case 'grace':
           return {
             outcome: 'grace',

@@ -12,8 +12,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Shortest REVOCATION_FEED_TOKENS entry: a secret too long to guess (docs/http-api.md, "Configuration"). */
 export const MIN_FEED_TOKEN_LENGTH = 32
 // A login at the cap reads every session of its user in one Redis script (lua/create-session.lua),
-// which holds Redis meanwhile: about 0.3 ms at 100 sessions, 8 ms at 1000 (measured on the commit
-// that set this bound). Past 1000 a login would stall every other client of Redis for longer.
+// which holds Redis meanwhile: about 0.25 ms at 100 sessions, 2.5 ms at 1000 (measured: the commits
+// that set and tuned this bound). Past 1000 a login would stall every other Redis client longer.
 const SESSIONS_PER_USER_MAX_LIMIT = 1000
 
 const ConfigSchema = Type.Object({

@@ -64,20 +64,31 @@ local function bytesBelow (a, b)
   return #a < #b
 end
 
+local function usedBefore (a, b)
+  if a.lastUsedAt ~= b.lastUsedAt then return a.lastUsedAt < b.lastUsedAt end
+  if a.createdAt ~= b.createdAt then return a.createdAt < b.createdAt end
+  return bytesBelow(a.id, b.id)
+end
+
 -- Ends the least recently used of `live` (session ids) until maxSessions - 1 are left.
 local function evictLeastRecentlyUsed (live)
   local excess = #live - maxSessions + 1
   if excess <= 0 then return {} end
   local byUse = {}
   for i, sessionId in ipairs(live) do
-    local s = decodeSession(redis.call('GET', sessionKeyPrefix .. sessionId))
-    byUse[i] = { id = sessionId, lastUsedAt = s.lastUsedAt, createdAt = s.createdAt }
+    local createdAt, lastUsedAt = readSessionTimes(sessionKeyPrefix .. sessionId)
+    byUse[i] = { id = sessionId, lastUsedAt = lastUsedAt, createdAt = createdAt }
   end
-  table.sort(byUse, function (a, b)
-    if a.lastUsedAt ~= b.lastUsedAt then return a.lastUsedAt < b.lastUsedAt end
-    if a.createdAt ~= b.createdAt then return a.createdAt < b.createdAt end
-    return bytesBelow(a.id, b.id)
-  end)
+  -- At the cap a login evicts one: one pass finds it, where sorting every session would cost more.
+  if excess == 1 then
+    local oldest = byUse[1]
+    for i = 2, #byUse do
+      if usedBefore(byUse[i], oldest) then oldest = byUse[i] end
+    end
+    byUse = { oldest }
+  else
+    table.sort(byUse, usedBefore)
+  end
   local evicted = {}
   for i = 1, excess do
     local sessionId = byUse[i].id

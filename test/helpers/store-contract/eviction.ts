@@ -72,6 +72,8 @@ export const evictionCases: Record<string, ContractCase> = {
     t.same(created.evicted, byId.slice(0, 4), 'four ended, lowest ids first (same lastUsedAt and createdAt)')
     t.same((await h.store.listSessions(userId, now)).map((s) => s.id).sort(), [byId[4], created.sessionId].sort(), 'two left')
     t.same((await feedAfter(h, start)).map((revocation) => revocation.sid), byId.slice(0, 4))
+    const survivors = [byId[4] as string, created.sessionId].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    t.same((await login(h, { userId, maxSessionsPerUser: 2, now })).evicted, [survivors[0]], 'evicting one alone, the tie goes by id too')
   },
 
   'ended and expired sessions do not count toward the cap, and leave the index': async (t, h) => {

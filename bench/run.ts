@@ -55,7 +55,7 @@ async function benchAlgorithm (options: Options, alg: Algorithm, full: boolean, 
     await stopAll()
   }
   if (full && !options.calibrate && (options.scenarios.has('memory') || options.scenarios.has('scale'))) {
-    await runMemoryAndScale({ alg, keys: await writeKeys(alg), options, plan })
+    await runMemoryAndScale({ alg, keys: await writeKeys(alg), options, plan: options.scalePlan })
     await stopAll()
   }
 }
@@ -97,7 +97,9 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
     fjwtUrl: fjwt.url,
     hotToken,
     coldTokens: tokens,
-    connections: options.verifyConnections
+    connections: options.verifyConnections,
+    // The informational row against plain bare: the full algorithm only (the default run's budget).
+    bareInfo: full
   }
   if (want.has('verify-hot')) {
     const checkCost = full && server !== null ? await startCheckCostSides(keys, redis.url, options) : undefined
@@ -118,17 +120,15 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
     }, plan)
   }
   if (full && want.has('login')) {
-    const argon2 = argon2Rate('argon2', options.loginConnections)
-    // At a few hundred logins a second, the usual warm-up is too few requests for V8 to finish
-    // optimising the login path before the first measured round: both sides get three times as long.
-    const loginPlan = { ...plan, warmup: plan.warmup * 3 }
-    if (server === null) await runLogin(alg, argon2Rate('argon2 (copy)', options.loginConnections), argon2, loginPlan, options.loginConnections)
+    const argon2 = argon2Rate('argon2')
+    const loginPlan = options.loginPlan
+    if (server === null) await runLogin(alg, argon2Rate('argon2 (copy)'), argon2, loginPlan, options.loginConnections)
     else await runLogin(alg, logins(server.name, server.url, await loginUsers(server, alg, options), options.loginConnections), argon2, loginPlan, options.loginConnections)
   }
   if (full && want.has('login+verify')) {
     const verify = verifyHot(`verify ${hotSubject.name}`, hotSubject.url, hotToken, options.verifyConnections)
     const flood = server === null
-      ? argon2Rate('argon2 process', options.loginConnections)
+      ? argon2Rate('argon2 process')
       : logins('login flood', server.url, await loginUsers(server, alg, options), options.loginConnections)
     await runLoginVerify(alg, verify, flood, plan)
   }
@@ -225,7 +225,7 @@ async function main (): Promise<void> {
         addNote(`profile ${summary.file}: top self time ${summary.functions.slice(0, 3).map(({ name, share }) => `${name} ${(share * 100).toFixed(1)}%`).join(', ')}`)
       }
     }
-    await finish({ startedAt, argv: process.argv.slice(2), quick: options.quick, calibrate: options.calibrate, plan: options.plan, otherPlan: options.otherPlan })
+    await finish({ startedAt, argv: process.argv.slice(2), quick: options.quick, calibrate: options.calibrate, plan: options.plan, otherPlan: options.otherPlan, loginPlan: options.loginPlan, scalePlan: options.scalePlan })
   } finally {
     await stopAll()
   }

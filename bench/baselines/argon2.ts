@@ -1,42 +1,70 @@
 // Baseline "argon2": the raw argon2id verify rate at the server's parameters (imported from the
-// server's password module), with as many verifications in flight as the login load has connections,
-// on libuv's default thread pool like the server. Runs for BENCH_SECONDS and prints one JSON line:
-// { rate, p50, p99, count, seconds } (rate per second, latencies in ms).
+// server's password module): one thread per core (BENCH_THREADS), each verifying back to back with
+// verifySync, the way the server's hashing threads run them (src/runtime/password-worker.ts) but
+// with nothing else to do and no lowered priority. One process serves every round of a run, so its
+// threads and their memory are as warm in round one as the server's: given { seconds } over its IPC
+// channel it answers { rate, p50, p99, count, seconds } (rate per second, latencies of one
+// verification in ms). Without an IPC channel it runs once for BENCH_SECONDS and prints that.
+import { availableParallelism } from 'node:os'
 import { createHistogram } from 'node:perf_hooks'
-import { hash, verify } from '@node-rs/argon2'
+import { isMainThread, parentPort, Worker } from 'node:worker_threads'
+import { hashSync, verifySync } from '@node-rs/argon2'
 import { ARGON2_OPTIONS } from '../../src/domain/passwords.js'
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 3)
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8)
 const password = 'correct horse battery staple'
-const passwordHash = await hash(password, ARGON2_OPTIONS)
-await verify(passwordHash, password)
 
-const histogram = createHistogram()
-let count = 0
-const started = process.hrtime.bigint()
-const deadline = started + BigInt(Math.round(seconds * 1e9))
+interface Counted { count: number, micros: number[] }
 
-// Counted like autocannon counts the login load: completions within the window, over the window
-// (both sides then lose the same first ~latency of ramp-up, which matters in short rounds).
-async function worker (): Promise<void> {
-  while (process.hrtime.bigint() < deadline) {
-    const begin = process.hrtime.bigint()
-    if (!await verify(passwordHash, password)) throw new Error('argon2 verify failed')
-    const end = process.hrtime.bigint()
-    if (end > deadline) break
-    histogram.record(Number((end - begin) / 1000n) || 1)
-    count++
+if (!isMainThread) {
+  const passwordHash = hashSync(password, ARGON2_OPTIONS)
+  parentPort?.on('message', ({ deadline }: { deadline: bigint }) => {
+    const counted: Counted = { count: 0, micros: [] }
+    // Counted like autocannon counts the login load: completions within the window, over the window.
+    while (process.hrtime.bigint() < deadline) {
+      const begin = process.hrtime.bigint()
+      if (!verifySync(passwordHash, password)) throw new Error('argon2 verify failed')
+      const end = process.hrtime.bigint()
+      if (end > deadline) break
+      counted.count++
+      counted.micros.push(Number((end - begin) / 1000n) || 1)
+    }
+    parentPort?.postMessage(counted)
+  })
+  parentPort?.postMessage('ready')
+} else {
+  const threads = Number(process.env.BENCH_THREADS ?? availableParallelism())
+  const workers = await Promise.all(Array.from({ length: threads }, async () => {
+    const worker = new Worker(new URL(import.meta.url))
+    await new Promise((resolve) => worker.once('message', resolve))
+    return worker
+  }))
+
+  const measure = async (seconds: number): Promise<Record<string, number>> => {
+    const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9))
+    const results = await Promise.all(workers.map(async (worker) => await new Promise<Counted>((resolve) => {
+      worker.once('message', resolve)
+      worker.postMessage({ deadline })
+    })))
+    const histogram = createHistogram()
+    let count = 0
+    for (const result of results) {
+      count += result.count
+      for (const micros of result.micros) histogram.record(micros)
+    }
+    return { rate: count / seconds, p50: histogram.percentile(50) / 1000, p99: histogram.percentile(99) / 1000, count, seconds, threads }
+  }
+
+  if (process.send === undefined) {
+    process.stdout.write(JSON.stringify(await measure(Number(process.env.BENCH_SECONDS ?? 3))) + '\n')
+    for (const worker of workers) await worker.terminate()
+  } else {
+    process.on('message', (message: { seconds?: unknown }) => {
+      if (typeof message.seconds !== 'number') return
+      measure(message.seconds).then(
+        (measured) => { process.send?.(measured) },
+        (error: unknown) => { process.send?.({ error: String(error) }) }
+      )
+    })
+    process.send({ ready: true })
   }
 }
-
-await Promise.all(Array.from({ length: concurrency }, worker))
-const elapsed = seconds
-process.stdout.write(JSON.stringify({
-  rate: count / elapsed,
-  p50: histogram.percentile(50) / 1000,
-  p99: histogram.percentile(99) / 1000,
-  count,
-  seconds: elapsed,
-  options: { memoryCost: ARGON2_OPTIONS.memoryCost, timeCost: ARGON2_OPTIONS.timeCost, parallelism: ARGON2_OPTIONS.parallelism }
-}) + '\n')

@@ -4,8 +4,9 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { BadRequestError, HeadersTooLargeError, RequestTimeoutError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
+import { BadRequestError, HeadersTooLargeError, InvalidCredentialsError, RequestTimeoutError, InternalError, RateLimitedError, RouteNotFoundError, TokenMissingError, VALIDATION_ERROR_CODE } from '../src/errors.js'
 import { SECURITY_HEADERS } from './security-headers.js'
+import { validationMessage } from './validation-messages.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -101,9 +102,11 @@ export function clientErrorHandler (this: FastifyInstance, error: ClientError, s
   socket.destroy()
 }
 
-// RFC 6750 §3.1: no error attribute when the request carried no token at all.
+// RFC 6750 §3.1: no error attribute when the request carried no token at all, nor when the token
+// was fine and something else was refused (a wrong currentPassword): invalid_token would send a
+// client to refresh a token that works.
 function bearerChallenge (error: FastifyError): string {
-  if (error instanceof TokenMissingError) return 'Bearer realm="rotor"'
+  if (error instanceof TokenMissingError || error instanceof InvalidCredentialsError) return 'Bearer realm="rotor"'
   return `Bearer realm="rotor", error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`
 }
 
@@ -132,7 +135,8 @@ export default fp(async function errorsPlugin (fastify) {
     if (error instanceof RateLimitedError && 'retryAfterSeconds' in error && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', String(error.retryAfterSeconds))
     }
-    return reply.code(statusCode).send(errorBody(statusCode, code, PARSER_MESSAGES[code] ?? error.message))
+    const message = error.validation !== undefined ? validationMessage(error, request) : PARSER_MESSAGES[code] ?? error.message
+    return reply.code(statusCode).send(errorBody(statusCode, code, message))
   })
 
   fastify.setNotFoundHandler(function handleNotFound (request, reply) {

@@ -18,7 +18,7 @@ const schemaRefused: Documented = { statusCode: 400, code: VALIDATION_ERROR_CODE
 const badRequest = documented(BadRequestError, 'malformed request, e.g. an unknown header value or two refresh cookies')
 const bodyTooLarge: Documented = { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', when: 'the body is larger than 16 KiB' }
 const notJson: Documented = { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', when: 'the body is not application/json' }
-const rateLimited = documented(RateLimitedError, 'too many requests; wait for Retry-After seconds')
+const rateLimited = documented(RateLimitedError, 'too many requests from this IP to this route, or (login, password change) too many wrong passwords for the username; wait for Retry-After seconds')
 const storeDown = documented(StoreUnavailableError, 'the session store is unavailable; retry shortly (Retry-After)')
 const internal = documented(InternalError, 'an unexpected server fault')
 const bearer = [
@@ -41,8 +41,8 @@ const ROUTE_ERRORS: Record<string, Documented[]> = {
   'GET /.well-known/jwks.json': [],
   'GET /api/me': [...bearer, storeDown],
   'POST /auth/register': [...withBody, documented(UsernameTakenError, 'the username is taken'), storeDown],
-  'POST /auth/login': [...withBody, documented(InvalidCredentialsError, 'wrong username or password, or the account is locked'), storeDown],
-  'POST /auth/password': [...withBody, ...bearer, documented(InvalidCredentialsError, 'currentPassword is wrong'), storeDown],
+  'POST /auth/login': [...withBody, documented(InvalidCredentialsError, 'wrong username or password (one answer for both)'), storeDown],
+  'POST /auth/password': [...withBody, ...bearer, documented(InvalidCredentialsError, 'currentPassword is wrong (the message says so)'), storeDown],
   'POST /auth/refresh': [...withBody, ...refresh,
     documented(RefreshInvalidError, 'unknown, expired or ended refresh token: log in again'),
     documented(RefreshReusedError, 'an already rotated refresh token was replayed after the grace window: the session is ended'),

@@ -19,7 +19,10 @@ export interface PresentedToken {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The transport this request asked for: body with `X-Token-Transport: body`, else cookie. */
+    /**
+     * The transport this request asked for: body with `X-Token-Transport: body` (any case, as the
+     * route's header schema admits), else cookie.
+     */
     tokenTransport (): TokenTransport
     /**
      * The refresh token in the body, else in the cookie; null when neither. More than one refresh
@@ -60,7 +63,8 @@ export default fp<{ config: Config }>(async function refreshTransportPlugin (fas
     '(another site on a parent domain may have set one): clear the cookies of this site and its parent domain, then log in again'
 
   fastify.decorateRequest('tokenTransport', function tokenTransport (this: FastifyRequest): TokenTransport {
-    return this.headers['x-token-transport'] === 'body' ? 'body' : 'cookie'
+    const asked = this.headers['x-token-transport']
+    return typeof asked === 'string' && asked.toLowerCase() === 'body' ? 'body' : 'cookie'
   })
 
   fastify.decorateRequest('presentedRefreshToken', function presentedRefreshToken (this: FastifyRequest): PresentedToken | null {

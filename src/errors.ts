@@ -3,6 +3,10 @@
 // errors apart by class (`instanceof`), never by comparing code strings.
 import createError from '@fastify/error'
 
+// Some refusals share a code but say more than the general message; they subclass its class, so
+// `instanceof` still finds them. @fastify/error types its Base as ErrorConstructor only.
+const base = (ErrorClass: unknown): ErrorConstructor => ErrorClass as ErrorConstructor
+
 // --- Request shape -------------------------------------------------------------------------
 export const BadRequestError = createError('AUTH_BAD_REQUEST', '%s', 400)
 export const HeadersTooLargeError = createError('AUTH_HEADERS_TOO_LARGE', 'The request headers are too large: send at most 64 KiB of headers', 431)
@@ -15,6 +19,12 @@ export const RouteNotFoundError = createError('FST_ERR_NOT_FOUND', 'Route %s:%s 
 // --- Credentials ---------------------------------------------------------------------------
 // Unknown user and wrong password share this one error so the answers are byte-identical.
 export const InvalidCredentialsError = createError('AUTH_INVALID_CREDENTIALS', 'Invalid username or password', 401)
+/**
+ * A wrong `currentPassword` on POST /auth/password: the caller is signed in, so saying which field
+ * was wrong reveals nothing about which usernames exist. Same code, and an InvalidCredentialsError.
+ */
+export const WrongCurrentPasswordError = createError('AUTH_INVALID_CREDENTIALS',
+  'currentPassword is not this account\'s password: send the password you log in with', 401, base(InvalidCredentialsError))
 export const UsernameTakenError = createError('AUTH_USERNAME_TAKEN', 'That username is already registered', 409)
 
 // --- Access tokens (401s on these routes carry WWW-Authenticate: Bearer, RFC 6750 §3) -------
@@ -38,7 +48,12 @@ export const FeedUnauthorizedError = createError('AUTH_FEED_UNAUTHORIZED', 'The 
 export const SessionNotFoundError = createError('AUTH_SESSION_NOT_FOUND', 'No such session', 404)
 
 // --- Abuse and availability ----------------------------------------------------------------
-export const RateLimitedError = createError('AUTH_RATE_LIMITED', 'Too many requests: retry after %s seconds', 429)
+// Two limits answer 429, each saying which it is. The username's reads the same whether or not
+// the name exists: unknown names are counted like real ones (src/domain/login-throttle.ts).
+export const RateLimitedError = createError('AUTH_RATE_LIMITED', 'Too many requests from this IP address to this route: retry after %s seconds', 429)
+/** LOGIN_MAX_FAILURES reached for a username: same code, and a RateLimitedError. */
+export const UsernameLockedError = createError('AUTH_RATE_LIMITED',
+  'Too many wrong passwords for this username: logins and password changes for it are refused for %s seconds', 429, base(RateLimitedError))
 export const StoreUnavailableError = createError('AUTH_STORE_UNAVAILABLE', 'The session store is unavailable: retry shortly', 503)
 /** Every 5xx but 503: a generic body, the cause in the log only. */
 export const InternalError = createError('AUTH_INTERNAL_ERROR', 'Internal server error', 500)
@@ -49,6 +64,6 @@ export type CodedError = InstanceType<typeof TokenInvalidError>
 /** A RateLimitedError carrying the seconds to wait, which the error handler sends as Retry-After. */
 export type RateLimited = InstanceType<typeof RateLimitedError> & { retryAfterSeconds: number }
 
-export function rateLimited (retryAfterSeconds: number): RateLimited {
-  return Object.assign(new RateLimitedError(String(retryAfterSeconds)), { retryAfterSeconds })
+export function usernameLocked (retryAfterSeconds: number): RateLimited {
+  return Object.assign(new UsernameLockedError(String(retryAfterSeconds)), { retryAfterSeconds })
 }

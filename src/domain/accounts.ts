@@ -1,11 +1,11 @@
 // Accounts: register, authenticate (under the login throttle), log in (authenticate, start a session
 // and mint a device cookie), change password (ends every other session). Takes raw input and throws
 // coded errors.
-import { BadRequestError, InvalidCredentialsError, UsernameTakenError } from '../errors.js'
+import { BadRequestError, InvalidCredentialsError, UsernameTakenError, WrongCurrentPasswordError } from '../errors.js'
 import type { AuthStore, UserRecord } from '../store/types.js'
 import { mintDeviceCookie, readDeviceCookie, type DeviceCookie, type DeviceCookieKeys } from './device-cookies.js'
 import { releaseLoginAttempt, reserveLoginAttempt, type LoginThrottleDeps, type ReservedAttempt } from './login-throttle.js'
-import { dummyPasswordHash, hashPassword, normalisePassword, verifyPassword } from './passwords.js'
+import { dummyPasswordHash, hashPassword, normalisePassword, passwordLengthRule, verifyPassword } from './passwords.js'
 import { newId } from './refresh-tokens.js'
 import { startSession, type IssuedRefreshToken, type SessionDeps } from './sessions.js'
 import { usernameForLogin, usernameForRegistration } from './usernames.js'
@@ -64,7 +64,7 @@ async function findUserByForms (store: AuthStore, forms: readonly string[]): Pro
 
 function requirePassword (raw: string, field = 'password'): string {
   const password = normalisePassword(raw)
-  if (password === null) throw new BadRequestError(`${field} must be 8 to 1024 characters after NFKC normalisation`)
+  if (password === null) throw new BadRequestError(passwordLengthRule(field))
   return password
 }
 
@@ -164,6 +164,14 @@ export async function logIn (
   return releaseError === undefined ? { user, session, deviceCookie } : { user, session, deviceCookie, releaseError }
 }
 
+// The caller holds an access token, so the refusal may say which field was wrong (docs/http-api.md).
+function currentPasswordRefused (error: unknown): never {
+  if (!(error instanceof InvalidCredentialsError)) throw error
+  const refusal = error as RefusedCredentials
+  const reason: CredentialsRefusal = refusal.reason === 'wrong_password' ? { reason: refusal.reason, userId: refusal.userId } : { reason: refusal.reason }
+  throw Object.assign(new WrongCurrentPasswordError(), reason)
+}
+
 /**
  * Replaces the password of `userId` after checking `currentPassword`, and ends every session of the
  * user but `keepSessionId`. Returns how many sessions ended. A wrong `currentPassword` counts toward
@@ -179,14 +187,14 @@ export async function changePassword (
   const next = requirePassword(change.newPassword, 'newPassword')
   const found = await deps.store.findUserById(change.userId)
   // An account deleted under a live token: no name to count under, and the same answer as a wrong password.
-  if (found === null) return await refuseUnknownUser(current)
+  if (found === null) return await refuseUnknownUser(current).catch(currentPasswordRefused)
   const attempt = await reserveAttempt(deps, found.username, change.deviceCookies)
   let user: UserRecord
   try {
     user = await checkPassword(found, current)
   } catch (error) {
     if (!(error instanceof InvalidCredentialsError)) await releaseQuietly(deps, attempt)
-    throw error
+    return currentPasswordRefused(error)
   }
   const [ended] = await Promise.all([
     hashPassword(next).then(async (passwordHash) => await deps.store.changePassword({
@@ -195,7 +203,7 @@ export async function changePassword (
     releaseQuietly(deps, attempt)
   ])
   // The hash changed meanwhile (a racing change won): this one no longer knows the password.
-  if (ended < 0) throw refused({ reason: 'wrong_password', userId: user.id })
+  if (ended < 0) return currentPasswordRefused(refused({ reason: 'wrong_password', userId: user.id }))
   if (ended > 0) await deps.revocations.catchUp()
   return ended
 }

@@ -15,7 +15,7 @@
 // count, and are refused, under the name like anyone else's.
 import { createHash } from 'node:crypto'
 import type { Config } from '../config.js'
-import { rateLimited } from '../errors.js'
+import { usernameLocked } from '../errors.js'
 import type { AuthStore } from '../store/types.js'
 
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000
@@ -55,7 +55,7 @@ async function countAttempt (deps: LoginThrottleDeps, counterKey: string): Promi
 /**
  * Counts an attempt for `normalisedUsername` as a failure in advance: under `knownDeviceId`'s own
  * counter when the caller read a valid device cookie for the name (and the device is within its
- * limit), else under the name's. Past the name's limit it throws RateLimitedError with its Retry-After.
+ * limit), else under the name's. Past the name's limit it throws UsernameLockedError (a RateLimitedError) with its Retry-After.
  */
 export async function reserveLoginAttempt (
   deps: LoginThrottleDeps,
@@ -68,7 +68,7 @@ export async function reserveLoginAttempt (
   }
   const counterKey = usernameFailureKey(normalisedUsername)
   const retryAfterSeconds = await countAttempt(deps, counterKey)
-  if (retryAfterSeconds !== null) throw rateLimited(retryAfterSeconds)
+  if (retryAfterSeconds !== null) throw usernameLocked(retryAfterSeconds)
   return { counterKey, knownDevice: false }
 }
 

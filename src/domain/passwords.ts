@@ -16,6 +16,14 @@ export const ARGON2_OPTIONS = Object.freeze({
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_LENGTH = 1024
 
+/**
+ * What a password field must be, as a message: the enforced limits, counted as normalisePassword
+ * counts (Unicode code points after NFKC, not bytes nor UTF-16 units).
+ */
+export function passwordLengthRule (field: string): string {
+  return `${field} must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters (Unicode code points, counted after NFKC normalisation)`
+}
+
 /** NFKC, nothing else: no trimming, no truncation (docs/http-api.md, "Usernames and passwords"). */
 export function normalisePassword (password: string): string | null {
   const normalised = password.normalize('NFKC')

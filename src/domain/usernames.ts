@@ -13,6 +13,9 @@ export type UsernameCheck = { username: string, problem?: undefined } | { userna
 
 const RULE = 'usernames follow RFC 8265 (UsernameCaseMapped): letters, digits and ASCII punctuation, no spaces, invisible, control or symbol characters'
 
+/** What a username's length must be, as a message: the enforced limits, counted as usernameCaseMapped counts. */
+export const USERNAME_LENGTH_RULE = `username must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} characters (counted after width mapping, lower-casing and NFC); ${RULE}`
+
 function codePointLabel (char: string): string {
   return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
 }
@@ -62,7 +65,7 @@ export function usernameCaseMapped (raw: string): UsernameCheck {
     return { problem: 'username mixes right-to-left and left-to-right text in an order RFC 5893\'s Bidi Rule refuses (it could display as another name): start and end it with letters of one direction' }
   }
   if (codePoints.length < USERNAME_MIN_LENGTH || codePoints.length > USERNAME_MAX_LENGTH) {
-    return { problem: `username must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} characters (counted after width mapping, lower-casing and NFC); ${RULE}` }
+    return { problem: USERNAME_LENGTH_RULE }
   }
   return { username: enforced }
 }

@@ -143,7 +143,8 @@ const revocationRoutes: FastifyPluginAsyncTypebox<RevocationRoutesOptions> = asy
     }
   }, async (request, reply) => {
     const after = readerCursor(request.headers['last-event-id'], request.query.after)
-    if ((request.headers.accept ?? '').includes('text/event-stream')) {
+    // Media types are case-insensitive (RFC 9110 §8.3.1): Text/Event-Stream asks for the stream too.
+    if ((request.headers.accept ?? '').toLowerCase().includes('text/event-stream')) {
       await openStream(request, reply, after)
       return reply
     }

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { RefreshInvalidError, RefreshMissingError, RefreshReusedError } from '../errors.js'
 import { DEFAULT_SCOPE, endSession, endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
-import { ErrorSchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/common.js'
+import { ErrorSchema, RefreshBodySchema, TokenResponseSchema, TokenTransportHeaders } from '../schemas/common.js'
 
 // Cookie clients send no body at all; body clients send {refreshToken}.
 const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
@@ -22,7 +22,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // The per-IP limit is counted by the rotation itself: one store round trip a refresh
   // (plugins/rate-limit.ts). A request refused before it is counted here, on its way out.
   fastify.post('/auth/refresh', {
-    schema: { body: OptionalRefreshBody, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
+    schema: { body: OptionalRefreshBody, headers: TokenTransportHeaders, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
     config: { perIpLimit: 'in-route' },
     errorHandler: perIpLimit.errorHandler
   }, async (request, reply) => {
@@ -55,7 +55,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   // Idempotent: an unknown or already-ended token still answers 204 and clears the cookie.
   fastify.post('/auth/logout', {
-    schema: { body: OptionalRefreshBody, response: { 204: Type.Null(), '4xx': ErrorSchema, 503: ErrorSchema } },
+    schema: { body: OptionalRefreshBody, headers: TokenTransportHeaders, response: { 204: Type.Null(), '4xx': ErrorSchema, 503: ErrorSchema } },
     config: { bearer: 'optional' }
   }, async (request, reply) => {
     const presented = request.presentedRefreshToken()

@@ -32,6 +32,14 @@ export const RefreshBodySchema = Type.Object({
   refreshToken: Type.String({ minLength: 1, maxLength: 512 })
 }, { additionalProperties: false })
 
+/**
+ * `X-Token-Transport` (docs/http-api.md, "Refresh token transport"): body or cookie, in any case.
+ * Any other value is refused rather than read as cookie, so a typo does not switch transports
+ * silently. Its description is also the refusal's message (plugins/validation-messages.ts).
+ */
 export const TokenTransportHeaders = Type.Object({
-  'x-token-transport': Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')]))
+  'x-token-transport': Type.Optional(Type.String({
+    pattern: '^(?:[Bb][Oo][Dd][Yy]|[Cc][Oo][Oo][Kk][Ii][Ee])$',
+    description: 'body or cookie (any case): body to get and send the refresh token in JSON bodies, cookie (the default) for the HttpOnly refresh cookie'
+  }))
 })

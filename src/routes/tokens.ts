@@ -33,9 +33,13 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       issued = await rotateSession(sessionDeps, presented.token, client(request), perIpLimit.counterOf(request))
     } catch (error) {
       const { userId, sessionId, counted } = error as RotationError
+      // A token refused before the store (its MAC) is counted here, ahead of the audit: one over
+      // the limit answers 429, which is no refresh result and clears no cookie. (An unreachable
+      // store is not asked again: its 503 goes out at once.)
+      if (counted !== undefined) perIpLimit.settle(request, reply, counted)
+      else if (error instanceof RefreshInvalidError) await perIpLimit.countUnlessCounted(request, reply)
       if (error instanceof RefreshReusedError) fastify.audit.reuseDetected(request, userId ?? '', sessionId ?? '')
       if (error instanceof RefreshInvalidError) fastify.audit.refreshInvalid()
-      if (counted !== undefined) perIpLimit.settle(request, reply, counted)
       // Only a token the store says is dead clears the cookie: a 503 or a 429 spent nothing, and a
       // browser whose cookie went with it would be logged out by an outage.
       const dead = error instanceof RefreshInvalidError || error instanceof RefreshReusedError

@@ -102,9 +102,9 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
     bareInfo: full
   }
   if (want.has('verify-hot')) {
-    const checkCost = full && server !== null ? await startCheckCostSides(keys, redis.url, options) : undefined
+    const checkCost = full && server !== null ? await startCheckCostSide(keys, redis.url, options) : undefined
     await runVerifyHot({ ...setup, checkCost }, plan)
-    await checkCost?.stop()
+    await checkCost?.app.stop()
   }
   if (want.has('verify-cold')) await runVerifyCold(setup, plan)
   if (redis1 !== null && redis1Sign !== null) {
@@ -135,45 +135,24 @@ async function benchLoads (options: Options, alg: Algorithm, full: boolean, plan
 }
 
 /**
- * The sides of the revocation check's cost (scenarios/verify.ts): `revocationsInForce` revocations
- * written to the run's store; on it, a server (started once they are written, and known to have
- * read them when it refuses the last one's token) and the server's app without its check; and a
- * server on a store of its own holding one revocation. Each does one register and one login.
+ * The revocation check's rows (scenarios/verify.ts): `revocationsInForce` revocations written to the
+ * run's store, and on it one process of the server's app whose check the rounds switch
+ * (bench/baselines/rotor-app.ts), known to have read them once it refuses the last one's token.
  */
-async function startCheckCostSides (keys: BenchKeys, redisUrl: string, options: Options): Promise<NonNullable<VerifySetup['checkCost']> & { stop: () => Promise<void> }> {
+async function startCheckCostSide (keys: BenchKeys, redisUrl: string, options: Options): Promise<NonNullable<VerifySetup['checkCost']>> {
   const inForce = options.revocationsInForce
-  step(`verify-hot: ${inForce.toLocaleString('en-US')} revocations in force; starting rotor @${inForce}, rotor −check, rotor @1 revocation`)
+  step(`verify-hot: ${inForce.toLocaleString('en-US')} revocations in force; starting rotor-app`)
   const revoked = await storeRevocations(redisUrl, inForce)
-  const oneRedis = await startRedis()
-  const servers = await Promise.all([
-    startServer(`rotor @${inForce}`, keys, redisUrl),
-    startServer('rotor −check', keys, redisUrl, { unchecked: true }),
-    startServer('rotor @1 revocation', keys, oneRedis.url)
-  ])
-  const [checked, unchecked, one] = await Promise.all(servers.map(async (server, index) => {
-    const [held] = await openSessions(server.url, `bench-check-${index}`, 1)
-    return { url: server.url, pid: server.process.pid, token: held?.accessToken ?? '' }
-  })) as [HotSide, HotSide, HotSide]
-  const [oneRevoked] = await storeRevocations(oneRedis.url, 1, subjectOf(one.token))
-  await untilRefused(servers[0], signSessionTokens(keys, [{ ...revoked.at(-1) as StoredSession, userId: subjectOf(checked.token) }])[0] as string)
-  await untilRefused(servers[2], signSessionTokens(keys, [oneRevoked as StoredSession])[0] as string)
-  return {
-    inForce,
-    checked,
-    unchecked,
-    oneRevocation: one,
-    stop: async () => {
-      await Promise.all(servers.map(async (server) => { await server.stop() }))
-      await oneRedis.stop()
-    }
-  }
+  const app = await startServer('rotor-app', keys, redisUrl, { switchableCheck: true })
+  const [held] = await openSessions(app.url, 'bench-check', 1)
+  const token = held?.accessToken ?? ''
+  await app.ask({ check: 'on' })
+  await untilRefused(app, signSessionTokens(keys, [{ ...revoked.at(-1) as StoredSession, userId: subjectOf(token) }])[0] as string)
+  return { inForce, app, token }
 }
 
-type HotSide = { url: string, pid?: number, token: string }
-
 /** Waits until `server` refuses `token` as a token of an ended session (it has read its revocation). */
-async function untilRefused (server: NodeChild | undefined, token: string): Promise<void> {
-  if (server === undefined) return
+async function untilRefused (server: NodeChild, token: string): Promise<void> {
   if (await msUntilRefused(server.url, token, 'AUTH_SESSION_ENDED', 30_000) === null) {
     throw new Error(`${server.name} still accepts a token of a session revoked through the store 30 s later`)
   }

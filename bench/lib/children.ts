@@ -47,6 +47,8 @@ export interface NodeChild {
   stop (): Promise<void>
   /** Heap in use after a full collection (bench/lib/heap-probe.ts); only with `launch.heapProbe`. */
   heap (): Promise<HeapReading>
+  /** Sends `message` over the IPC channel and resolves with the next message back; only with `launch.ipc`. */
+  ask (message: unknown): Promise<unknown>
 }
 
 export interface HeapReading { heapUsed: number, rss: number, external: number }
@@ -69,14 +71,15 @@ export async function startNode (
   script: string,
   env: Record<string, string>,
   readyPath = '/',
-  launch: { nodeArgs?: string[], gracefulStop?: boolean, heapProbe?: boolean, portVariable?: string } = {}
+  launch: { nodeArgs?: string[], gracefulStop?: boolean, heapProbe?: boolean, ipc?: boolean, portVariable?: string } = {}
 ): Promise<NodeChild> {
   const port = await freePort()
   const probe = launch.heapProbe === true
+  const ipc = probe || launch.ipc === true
   const child = spawn(process.execPath, [...probe ? HEAP_PROBE_ARGS : [], ...launch.nodeArgs ?? [], script], {
     cwd: ROOT,
     env: { ...process.env, ...env, [launch.portVariable ?? 'PORT']: String(port), HOST: '127.0.0.1' },
-    stdio: probe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe']
+    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe']
   })
   let tail = ''
   const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-4000) }
@@ -106,17 +109,18 @@ export async function startNode (
     url: `http://127.0.0.1:${port}`,
     process: child,
     output: () => tail,
-    heap: async () => await new Promise<HeapReading>((resolve, reject) => {
-      if (!probe) { reject(new Error(`${name} was started without the heap probe`)); return }
-      const timer = setTimeout(() => { reject(new Error(`${name} did not answer the heap probe within 30 s`)) }, 30_000)
-      child.once('message', (reading) => {
-        clearTimeout(timer)
-        const { collected, ...heap } = reading as HeapReading & { collected: boolean }
-        if (collected) resolve(heap)
-        else reject(new Error(`${name}: no gc() in the heap probe (--expose-gc missing)`))
-      })
-      child.send('heap')
+    ask: async (message) => await new Promise((resolve, reject) => {
+      if (!ipc) { reject(new Error(`${name} was started without an IPC channel`)); return }
+      const timer = setTimeout(() => { reject(new Error(`${name} did not answer ${JSON.stringify(message)} within 30 s`)) }, 30_000)
+      child.once('message', (answer) => { clearTimeout(timer); resolve(answer) })
+      child.send(message as string)
     }),
+    heap: async () => {
+      if (!probe) throw new Error(`${name} was started without the heap probe`)
+      const { collected, ...heap } = await handle.ask('heap') as HeapReading & { collected: boolean }
+      if (!collected) throw new Error(`${name}: no gc() in the heap probe (--expose-gc missing)`)
+      return heap
+    },
     stop: async () => {
       cleanups.splice(cleanups.indexOf(stop), 1)
       await stop()

@@ -22,14 +22,17 @@ export const FEED_TOKEN = randomBytes(32).toString('base64url')
 export interface ServerLaunch {
   /** Load the heap probe (bench/lib/heap-probe.ts) for memory readings. */
   heapProbe?: boolean
-  /** The server's app with its revocation check replaced (bench/baselines/rotor-unchecked.ts). */
-  unchecked?: boolean
+  /**
+   * The server's app started by the bench (bench/baselines/rotor-app.ts) instead of
+   * dist/src/server.js, its revocation check switched over IPC (NodeChild.ask).
+   */
+  switchableCheck?: boolean
 }
 
 export async function startServer (name: string, keys: BenchKeys, redisUrl: string, options: ServerLaunch = {}): Promise<NodeChild> {
   const profile = profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir], gracefulStop: true }
-  const script = options.unchecked === true ? 'dist/bench/baselines/rotor-unchecked.js' : 'dist/src/server.js'
-  return await startNode(name, script, {
+  const switchable = options.switchableCheck === true
+  return await startNode(name, switchable ? 'dist/bench/baselines/rotor-app.js' : 'dist/src/server.js', {
     REDIS_URL: redisUrl,
     REDIS_PREFIX,
     JWT_ALG: keys.alg,
@@ -40,7 +43,7 @@ export async function startServer (name: string, keys: BenchKeys, redisUrl: stri
     LOG_LEVEL: 'warn',
     REVOCATION_FEED_TOKENS: FEED_TOKEN,
     ...NO_LIMITS
-  }, '/health', { ...profile, heapProbe: options.heapProbe })
+  }, '/health', { ...profile, heapProbe: options.heapProbe, ipc: switchable })
 }
 
 export async function startBare (name = 'bare', securityHeaders = false): Promise<NodeChild> {

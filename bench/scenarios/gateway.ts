@@ -14,7 +14,7 @@ import type { BenchKeys } from '../lib/keys.js'
 import type { Options } from '../lib/options.js'
 import { startGateway, startGatewayFjwt, startServer } from '../lib/processes.js'
 import { detail, step } from '../lib/progress.js'
-import { addRow } from '../lib/report.js'
+import { addNote, addRow } from '../lib/report.js'
 import { interleave, median, type Plan } from '../lib/rounds.js'
 import { storeRevocations, storeSessions } from '../lib/sessions.js'
 import { verifyHot } from '../lib/targets.js'
@@ -155,7 +155,7 @@ async function runRevocationLatency (setup: GatewaySetup, server: NodeChild, gat
 
 export async function runGatewayScenarios (setup: GatewaySetup): Promise<void> {
   if (setup.alg === 'HS256') {
-    step('gateway: skipped for HS256 (its secret is never published in the JWKS a gateway reads)')
+    addNote('gateway rows: not run for HS256 (its secret is never published in the JWKS a gateway reads)')
     return
   }
   step('gateway: starting redis-server, server, gateway and gateway-fjwt')

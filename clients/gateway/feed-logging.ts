@@ -23,7 +23,7 @@ export function logFeedEvents (feed: RevocationFeed, log: FeedLogger): void {
     feed.on('revoked', ({ id, sid, reason, until }) => { debug({ event: 'revocation-received', id, sid, reason, until }, 'revocation received') })
   }
   feed.on('ready', () => { log.info({ event: 'revocation-feed-ready', revocations: feed.size, lastEventId: feed.lastEventId }, 'revocation feed caught up') })
-  feed.on('reset', () => { log.info({ event: 'revocation-feed-reset' }, 'revocation feed cursor too old: replacing the revocation set') })
+  feed.on('reset', () => { log.info({ event: 'revocation-feed-reset' }, 'revocation feed cursor too old or feed reset: reading every revocation in force again') })
   feed.on('keys', () => { log.info({ event: 'revocation-feed-keys' }, 'Rotor\'s keys changed: fetching the JWKS again') })
   feed.on('disconnected', ({ error, retryInMs }) => {
     log.warn({ event: 'revocation-feed-disconnected', reason: describe(error), retryInMs }, 'revocation feed disconnected')

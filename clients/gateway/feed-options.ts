@@ -46,7 +46,7 @@ export interface DisconnectInfo {
 export interface RevocationFeedEvents {
   /** The feed caught up (after every connection); the set is complete as of now. */
   ready: []
-  /** The cursor was older than everything Rotor keeps: the set is being replaced. */
+  /** The cursor was older than everything Rotor keeps (or the feed lost entries): every revocation in force follows. */
   reset: []
   /** Rotor's keys changed: fetch the JWKS again. */
   keys: []

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events'
 import { backoffDelay } from './backoff.js'
 import { FeedHttpError, FeedProtocolError, FeedSilentError } from './errors.js'
-import { RevocationSet, type RevocationSetOptions } from './revocation-set.js'
+import { RevocationSet } from './revocation-set.js'
 import { SseParser, type ServerSentEvent } from './sse-parser.js'
 import { checkedStalePolicy, checkedTimings, type FeedTimings, type RevocationFeedEvents, type RevocationFeedOptions, type SessionVerdict, type StalePolicy } from './feed-options.js'
 import { parseRevocation } from './types.js'
@@ -18,10 +18,7 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
   private readonly options: FeedTimings
   private readonly now: () => number
   private readonly fetch: typeof fetch
-  private readonly setOptions: RevocationSetOptions
   private readonly revocations: RevocationSet
-  /** A reset's replacement set, filled until `ready`. */
-  private staging: RevocationSet | undefined
   private cursor: string | undefined
   private live = false
   /** The current connection has reached `ready`: the next failure starts the back-off over. */
@@ -50,8 +47,7 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
     this.options = checkedTimings(options)
     this.now = options.now ?? Date.now
     this.fetch = options.fetch ?? globalThis.fetch
-    this.setOptions = { now: this.now, maxEntries: options.maxRevocations, onOverflow: (sid) => { this.emit('overflow', sid) } }
-    this.revocations = new RevocationSet(this.setOptions)
+    this.revocations = new RevocationSet({ now: this.now, maxEntries: options.maxRevocations, onOverflow: (sid) => { this.emit('overflow', sid) } })
     this.disconnectedSince = this.lastByteAt = this.now()
     this.ready = new Promise((resolve, reject) => { this.resolveReady = resolve; this.rejectReady = reject })
     this.ready.catch(() => {})
@@ -61,7 +57,7 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
 
   /** Whether `sid` has a revocation in force. */
   isRevoked (sid: string): boolean {
-    return this.revocations.has(sid) || (this.staging?.has(sid) ?? false)
+    return this.revocations.has(sid)
   }
 
   /** True before the first `ready`, and once disconnected for `staleAfterMs`: revocations may be missing. */
@@ -164,7 +160,7 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
       case 'revoked': {
         const revocation = parseRevocation(event.data)
         if (revocation !== null) {
-          ;(this.staging ?? this.revocations).add(revocation.sid, revocation.until)
+          this.revocations.add(revocation.sid, revocation.until)
           this.emit('revoked', revocation)
         }
         // The cursor moves past a revocation it could not read too: asking again would get it again.
@@ -172,14 +168,13 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
         return
       }
       case 'reset':
-        this.staging = new RevocationSet(this.setOptions)
+        // Every revocation in force follows, and the set keeps what it holds, as Rotor's own
+        // instances do: each entry is a session that did end, and lapses at its own `until`. A feed
+        // that lost entries (a Redis restarted without its data) must not make a gateway accept
+        // a token Rotor refuses; a cursor merely too old finds only lapsed entries gone anyway.
         this.emit('reset')
         return
       case 'ready':
-        if (this.staging !== undefined) {
-          this.revocations.replaceWith(this.staging)
-          this.staging = undefined
-        }
         this.live = true
         this.everReady = true
         this.caughtUpThisConnection = true
@@ -196,11 +191,6 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
   }
 
   private connectionEnded (silent: boolean): void {
-    if (this.staging !== undefined) {
-      // A reset cut short: what arrived is real, and the cursor already counts it; keep both.
-      this.revocations.mergeFrom(this.staging)
-      this.staging = undefined
-    }
     if (!this.live) return
     this.live = false
     // A silent connection stopped telling us anything at its last byte, not when we noticed.

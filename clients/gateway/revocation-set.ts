@@ -17,7 +17,7 @@ export interface RevocationSetOptions {
 }
 
 export class RevocationSet {
-  private entries = new Map<string, number>()
+  private readonly entries = new Map<string, number>()
   private readonly now: () => number
   private readonly maxEntries: number
   private readonly onOverflow: ((sid: string) => void) | undefined
@@ -78,16 +78,5 @@ export class RevocationSet {
       }
     }
     return removed
-  }
-
-  /** Adds every entry of `other` (a reset's partial set, when its stream broke before `ready`). */
-  mergeFrom (other: RevocationSet): void {
-    for (const [sid, until] of other.entries) this.add(sid, until)
-  }
-
-  /** Takes `other`'s entries in place of its own (a reset completed: `other` holds all in force). */
-  replaceWith (other: RevocationSet): void {
-    this.entries = other.entries
-    other.entries = new Map()
   }
 }

@@ -1,5 +1,6 @@
-// `event: reset` (the cursor was older than everything Rotor keeps) replaces the set with the full
-// set that follows, at `ready`; a reset cut short loses nothing already received.
+// `event: reset` (the cursor was older than everything Rotor keeps, or the feed lost entries): the
+// full set that follows is added to what the set holds, which stays until each entry's `until`, as
+// Rotor's own instances keep theirs; a reset cut short loses nothing already received.
 import t from 'tap'
 import { once } from 'node:events'
 import { RevocationFeed } from '../../../clients/gateway/index.js'
@@ -11,7 +12,7 @@ async function until51 (feed: RevocationFeed): Promise<void> {
   while (feed.lastEventId !== '51') await once(feed, 'revoked')
 }
 
-t.test('reset then the full set replaces the set at ready', async (t) => {
+t.test('reset then the full set: added to the set, which keeps what it held', async (t) => {
   const server = await startFakeFeedServer(t)
   const feed = new RevocationFeed({ url: server.url, token: 'feed-token-feed-token-feed-token-0002', reconnectInitialMs: 20 })
   t.teardown(async () => { await feed.close() })
@@ -38,9 +39,9 @@ t.test('reset then the full set replaces the set at ready', async (t) => {
   second.event('ready')
   await once(feed, 'ready')
   t.equal(resets, 1)
-  t.notOk(feed.isRevoked('a'), 'replaced: Rotor no longer keeps it')
+  t.ok(feed.isRevoked('a'), 'kept: the session did end, though the feed no longer has it (a Redis that lost its data)')
   t.ok(feed.isRevoked('b') && feed.isRevoked('c'))
-  t.equal(feed.size, 2)
+  t.equal(feed.size, 3)
   t.equal(feed.lastEventId, '51')
 })
 
@@ -65,4 +66,23 @@ t.test('a reset cut short before ready keeps what it received, and its cursor', 
   const third = await server.connection(2)
   t.equal(third.request.headers['last-event-id'], '60', 'resumes after what the reset sent')
   t.ok(feed.isRevoked('a') && feed.isRevoked('d'), 'both the old set and the partial reset are kept')
+})
+
+// Rotor writes a reset mid-stream when its own follower had to start over (its Redis lost the feed):
+// no `ready` follows on that connection, so nothing may wait for one.
+t.test('a reset in the middle of a live stream: what follows counts at once', async (t) => {
+  const server = await startFakeFeedServer(t)
+  const feed = new RevocationFeed({ url: server.url, token: 'feed-token-feed-token-feed-token-0002', reconnectInitialMs: 20 })
+  t.teardown(async () => { await feed.close() })
+  const live = await server.connection(0)
+  live.open()
+  live.revoked({ id: '1', sid: 'a', until })
+  live.event('ready')
+  await feed.ready
+  live.event('reset')
+  live.revoked({ id: '51', sid: 'c', until })
+  await until51(feed)
+  t.ok(feed.isRevoked('a') && feed.isRevoked('c'))
+  t.equal(feed.size, 2, 'the set holds both, and counts both')
+  t.ok(feed.connected, 'the stream goes on')
 })

@@ -1,7 +1,7 @@
 // Issue 15, "How it is checked": a cursor older than everything kept yields `reset` and the full set,
 // here with the example gateway (a process) resuming against a real Rotor process: the gateway
-// replaces its set with what follows the reset and refuses every session ended, before its break
-// and during it.
+// adds what follows the reset to its set and refuses every session ended, before its break and
+// during it.
 //
 // Rotor trims a feed entry once its id lies a 60 s margin past its `until` (lib/revocations.lua),
 // which with the shortest ACCESS_TOKEN_TTL is still over a minute away. Rather than wait, the test

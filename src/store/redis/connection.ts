@@ -85,11 +85,10 @@ export function connect (options: ConnectionOptions): Redis | Cluster {
   }
   const client: Redis | Cluster = options.clusterNodes !== undefined
     ? new Cluster(options.clusterNodes, { clusterRetryStrategy: retryStrategy, redisOptions: connectionOptions })
-    // Commands of one event-loop turn in one write: each command stays its own (a refresh is one
-    // EVALSHA), but a busy server makes one system call for many. Not on Cluster: there ioredis
-    // picks an auto-pipeline's node by the first argument, which for rotateRefreshToken (key
-    // count passed first) is a number, not a key.
-    : new Redis(options.url ?? DEFAULT_URL, { ...connectionOptions, retryStrategy, enableAutoPipelining: true })
+    // No auto-pipelining: it builds a Pipeline per event-loop turn and holds each command until
+    // setImmediate, which cost a refresh more CPU than the system calls it saved.
+    // Each command is written at once instead: the same round trips, one system call each.
+    : new Redis(options.url ?? DEFAULT_URL, { ...connectionOptions, retryStrategy })
 
   // An error listener must exist with or without a logger: ioredis prints unhandled ones itself.
   client.on('error', () => {})

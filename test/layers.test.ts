@@ -3,6 +3,7 @@
 // clients/ and examples/ stay outside the server (docs/architecture.md). Read from the source tree,
 // so a file that crosses one of these lines fails by name.
 import t from 'tap'
+import ts from 'typescript'
 import { importsOf, importsWithKindOf, isIn, resolvedPath, sourcesOf } from './helpers/source-tree.js'
 
 t.test('no route calls the store', async (t) => {
@@ -82,13 +83,28 @@ t.test('bench/ imports nothing from test/, and the server only through its entry
   }
 })
 
-t.test('clients/ import nothing from src/ beyond types, and nothing from plugins/, test/ or bench/', async (t) => {
+// The shapes both sides of the wire read live in one file of types that imports nothing, so a client's
+// import of them loads no server code and the gateway's built .d.ts pulls in that one file alone.
+const WIRE_TYPES = 'src/wire-types.ts'
+
+t.test(`${WIRE_TYPES} declares types only and imports nothing`, async (t) => {
+  const [wire] = (await sourcesOf('src')).filter(({ path }) => path === WIRE_TYPES)
+  t.ok(wire, `${WIRE_TYPES} exists`)
+  t.same(importsOf(wire?.text ?? ''), [])
+  const { outputText } = ts.transpileModule(wire?.text ?? '', { compilerOptions: { module: ts.ModuleKind.ESNext, removeComments: true, verbatimModuleSyntax: true } })
+  t.equal(outputText.trim(), 'export {};', 'it compiles to no JavaScript at all')
+})
+
+t.test('clients/ import nothing from src/ beyond the wire types, and nothing from plugins/, test/ or bench/', async (t) => {
   const clients = await sourcesOf('clients')
   t.ok(clients.length > 0)
   for (const { path, text } of clients) {
     for (const { specifier, typeOnly } of importsWithKindOf(text)) {
       const target = resolvedPath(path, specifier)
-      if (isIn(target, 'src')) t.ok(typeOnly, `${path} imports only types from ${specifier}`)
+      if (isIn(target, 'src')) {
+        t.ok(typeOnly, `${path} imports only types from ${specifier}`)
+        t.equal(target, WIRE_TYPES.replace(/\.ts$/, '.js'), `${path} imports from src/ only ${WIRE_TYPES}`)
+      }
       for (const folder of ['plugins', 'test', 'bench', 'examples']) t.notOk(isIn(target, folder), `${path} imports ${specifier}`)
     }
   }

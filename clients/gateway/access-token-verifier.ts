@@ -5,31 +5,19 @@ import { errors, jwtVerify } from 'jose'
 import { FeedStaleError, SessionEndedError } from './errors.js'
 import type { RotorKeySet } from './key-set.js'
 import type { RevocationFeed } from './revocation-feed.js'
+import type { AccessTokenClaims, AccessTokenTyp, ClockLeewaySeconds } from '../../src/wire-types.js'
+
+export type { AccessTokenClaims } from '../../src/wire-types.js'
 
 /** The asymmetric algorithms Rotor signs with; HS256 keys are never published, so a gateway cannot verify them. */
 export type GatewayAlgorithm = 'EdDSA' | 'ES256' | 'RS256'
 export const GATEWAY_ALGORITHMS: readonly GatewayAlgorithm[] = ['EdDSA', 'ES256', 'RS256']
 
 /** The claims every Rotor access token holds (RFC 9068). */
-export const ACCESS_TOKEN_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'nbf', 'exp', 'jti', 'sid', 'scope'] as const
-export const ACCESS_TOKEN_TYP = 'at+jwt'
+export const ACCESS_TOKEN_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'nbf', 'exp', 'jti', 'sid', 'scope'] as const satisfies ReadonlyArray<keyof AccessTokenClaims>
+export const ACCESS_TOKEN_TYP: AccessTokenTyp = 'at+jwt'
 /** The contract's ceiling on clock leeway: revocations are kept until exp + 5 s, no longer. */
-export const MAX_CLOCK_TOLERANCE_SECONDS = 5
-
-export interface AccessTokenClaims {
-  iss: string
-  aud: string
-  /** The user id. */
-  sub: string
-  iat: number
-  nbf: number
-  exp: number
-  jti: string
-  /** The session id. */
-  sid: string
-  /** Space-separated scopes. */
-  scope: string
-}
+export const MAX_CLOCK_TOLERANCE_SECONDS: ClockLeewaySeconds = 5
 
 export interface AccessTokenRules {
   /** Rotor's JWT_ISSUER and JWT_AUDIENCE, compared exactly. */

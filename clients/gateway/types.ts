@@ -1,21 +1,8 @@
-// The revocation feed's wire format (docs/http-api.md, "Revocation feed").
+// Reads the revocation feed's wire format (docs/http-api.md, "Revocation feed"), whose shapes
+// src/wire-types.ts declares for the server and the clients alike.
+import type { Revocation, RevocationReason } from '../../src/wire-types.js'
 
-/** Why a session ended early. */
-export type RevocationReason = 'logout' | 'logout-all' | 'reuse' | 'password-change' | 'revoked' | 'evicted'
-
-/** One ended session as the feed sends it; `at` and `until` are Unix seconds. */
-export interface Revocation {
-  /** Opaque cursor, increasing in feed order. */
-  id: string
-  /** The session id, as in the `sid` claim of its access tokens. */
-  sid: string
-  /** The user id, as in the `sub` claim. */
-  sub: string
-  reason: RevocationReason
-  at: number
-  /** After this no access token of the session can verify any more: the revocation is in force until then. */
-  until: number
-}
+export type { Revocation, RevocationReason } from '../../src/wire-types.js'
 
 /** The revocation `data` holds, or null when it is not one (a gateway skips what it cannot read). */
 export function parseRevocation (data: string): Revocation | null {

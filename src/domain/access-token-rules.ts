@@ -4,27 +4,16 @@
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
 import { TokenExpiredError } from '../errors.js'
+import type { AccessTokenClaims, AccessTokenTyp, ClockLeewaySeconds } from '../wire-types.js'
 import { invalidToken } from './jws.js'
 
-/** The `typ` header of every access token (RFC 9068 §2.1), compared exactly. */
-export const ACCESS_TOKEN_TYP = 'at+jwt'
-/** The contract's clock leeway: at most 5 seconds, on exp, nbf and iat alike. */
-export const CLOCK_LEEWAY_MS = 5_000
+export type { AccessTokenClaims } from '../wire-types.js'
 
-export interface AccessTokenClaims {
-  iss: string
-  aud: string
-  /** The user id (never the username). */
-  sub: string
-  iat: number
-  nbf: number
-  exp: number
-  jti: string
-  /** The session id. */
-  sid: string
-  /** Space-separated scopes. */
-  scope: string
-}
+/** The `typ` header of every access token (RFC 9068 §2.1), compared exactly. */
+export const ACCESS_TOKEN_TYP: AccessTokenTyp = 'at+jwt'
+const CLOCK_LEEWAY_SECONDS: ClockLeewaySeconds = 5
+/** The contract's clock leeway: at most 5 seconds, on exp, nbf and iat alike. */
+export const CLOCK_LEEWAY_MS = CLOCK_LEEWAY_SECONDS * 1000
 
 export interface AccessTokenSubject {
   userId: string

@@ -9,6 +9,8 @@
 // - A store that cannot answer (Redis down, frozen or timed out) rejects with StoreUnavailableError
 //   from src/errors.ts, and has then changed nothing a client could later observe as spent or issued.
 
+import type { Revocation, RevocationReason } from '../wire-types.js'
+
 /** An account. `passwordHash` is an argon2id PHC string. */
 export interface UserRecord {
   id: string
@@ -31,26 +33,11 @@ export interface SessionRecord {
   userAgent: string
 }
 
-/** Why a session ended early, as the revocation feed names it (docs/http-api.md, "Revocation feed"). */
-export type RevocationReason = 'logout' | 'logout-all' | 'reuse' | 'password-change' | 'revoked' | 'evicted'
+// The feed's shapes are the gateway clients' too, so they are declared once, in src/wire-types.ts.
+export type { Revocation, RevocationReason } from '../wire-types.js'
 
 /** The reasons endSession takes; the other calls that end sessions give their own reason. */
 export type SessionEndReason = Extract<RevocationReason, 'logout' | 'revoked' | 'evicted'>
-
-/** One ended session, as the feed serves it. `at`/`until` are Unix SECONDS (the feed's unit). */
-export interface Revocation {
-  /** Opaque cursor, increasing in feed order. */
-  id: string
-  /** The ended session's id (`sid` of its access tokens). */
-  sid: string
-  /** Its user's id (`sub` of its access tokens). */
-  sub: string
-  reason: RevocationReason
-  /** When the session ended: floor(now / 1000) of the ending call. */
-  at: number
-  /** at + ACCESS_TOKEN_TTL + 5: past it no access token of the session verifies any more. */
-  until: number
-}
 
 export interface RevocationPage {
   /** In force at `now` (until > now/1000), ids after the cursor, oldest first. */

@@ -7,13 +7,13 @@
 // changes the count and fails.
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { AuthStore } from '../../src/store/types.js'
 import { buildTestApp, loginBody, register, userWithSession } from '../helpers/app.js'
 import { browserLogin, newDevice } from '../helpers/device-logins.js'
-import { startRoundTripProxy } from '../helpers/round-trip-proxy.js'
+import { startRoundTripProxy, type RoundTripProxy } from '../helpers/round-trip-proxy.js'
 import { startRedisServer } from '../../bench/lib/redis-server.js'
 
 const server = await startRedisServer()
@@ -58,6 +58,16 @@ async function openStore (): Promise<AuthStore> {
   t.teardown(async () => { await store.close() })
   await store.ping()
   return store
+}
+
+/** A store whose connection runs through a proxy that counts round trips (the waits, not the commands). */
+async function storeBehindProxy (t: Test): Promise<{ proxy: RoundTripProxy, store: AuthStore }> {
+  const proxy = await startRoundTripProxy(server.port)
+  t.teardown(async () => { await proxy.close() })
+  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
+  t.teardown(async () => { await store.close() })
+  await store.ping()
+  return { proxy, store }
 }
 
 function sessionInput (userId: string, tokenHash = id()): Parameters<AuthStore['createSession']>[0] {
@@ -206,11 +216,7 @@ t.test('account operations span slots on purpose: createUser 3 commands, lookups
 })
 
 t.test('POST /auth/login waits on Redis three times, a wrong password twice, a refresh once', async (t) => {
-  const proxy = await startRoundTripProxy(server.port)
-  t.teardown(async () => { await proxy.close() })
-  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
-  t.teardown(async () => { await store.close() })
-  await store.ping()
+  const { proxy, store } = await storeBehindProxy(t)
   const app = await buildTestApp(t, {}, { store })
   const { username, password } = await userWithSession(app)
   await register(app, 'round-trips-warm', password)
@@ -228,11 +234,7 @@ t.test('POST /auth/login waits on Redis three times, a wrong password twice, a r
 })
 
 t.test('a login from a known device waits on Redis as often as any other: three times, twice when wrong', async (t) => {
-  const proxy = await startRoundTripProxy(server.port)
-  t.teardown(async () => { await proxy.close() })
-  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
-  t.teardown(async () => { await store.close() })
-  await store.ping()
+  const { proxy, store } = await storeBehindProxy(t)
   const app = await buildTestApp(t, {}, { store })
   const { username, password } = await userWithSession(app)
   const device = await newDevice(app, username, password)
@@ -246,11 +248,7 @@ t.test('a login from a known device waits on Redis as often as any other: three 
 })
 
 t.test('a login that evicts a session (SESSIONS_PER_USER_MAX) still waits on Redis three times', async (t) => {
-  const proxy = await startRoundTripProxy(server.port)
-  t.teardown(async () => { await proxy.close() })
-  const store = createRedisStore({ url: proxy.url, prefix: `rt${id()}:` })
-  t.teardown(async () => { await store.close() })
-  await store.ping()
+  const { proxy, store } = await storeBehindProxy(t)
   // The revocation follower's blocking read would wake on the eviction and wait again: a round trip
   // of the follower's, not the login's. Its waits answer nothing here.
   let releaseWaits: () => void = () => {}

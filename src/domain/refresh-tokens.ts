@@ -48,6 +48,8 @@ export interface PresentedRefreshToken {
   hash: string
   /** Opens the grace successor sealed against this token. */
   boxKey: Buffer
+  /** userId then sessionId as the token holds them (32 bytes): a successor copies them as they are. */
+  idBytes: Buffer
 }
 
 /** A new random id: base64url of 16 random bytes (22 characters). */
@@ -88,15 +90,36 @@ export function mintRefreshToken (
   session: { userId: string, sessionId: string, generation: number },
   secret: Buffer = pooledRandomBytes(SECRET_BYTES)
 ): MintedRefreshToken {
+  const ids = Buffer.allocUnsafe(2 * ID_BYTES)
+  idBytes(session.userId).copy(ids, 0)
+  idBytes(session.sessionId).copy(ids, ID_BYTES)
+  return mintWithIds(keys, ids, session.generation, secret)
+}
+
+/**
+ * The token of `presented`'s session at `generation`: the ids are copied from the presented token
+ * (already authenticated) instead of being decoded again from their text.
+ */
+export function mintSuccessor (
+  keys: RefreshMacKeys,
+  presented: PresentedRefreshToken,
+  generation: number,
+  secret: Buffer = pooledRandomBytes(SECRET_BYTES)
+): MintedRefreshToken {
+  return mintWithIds(keys, presented.idBytes, generation, secret)
+}
+
+function mintWithIds (keys: RefreshMacKeys, ids: Buffer, generation: number, secret: Buffer): MintedRefreshToken {
   const { tag, key } = keys.currentRefreshMac()
-  if (secret.length !== SECRET_BYTES || tag.length < 4) throw new TypeError('a refresh token needs a 32-byte secret and a 4-byte key tag')
+  if (secret.length !== SECRET_BYTES || tag.length < 4 || ids.length !== 2 * ID_BYTES) {
+    throw new TypeError('a refresh token needs a 32-byte secret, a 4-byte key tag and two 16-byte ids')
+  }
   // From Buffer's shared pool (no allocation of its own): every byte is written below.
   const bytes = Buffer.allocUnsafe(TOKEN_BYTES)
   bytes[0] = VERSION
   tag.copy(bytes, 1, 0, 4)
-  idBytes(session.userId).copy(bytes, 5)
-  idBytes(session.sessionId).copy(bytes, 5 + ID_BYTES)
-  bytes.writeUInt32BE(session.generation, 5 + 2 * ID_BYTES)
+  ids.copy(bytes, 5)
+  bytes.writeUInt32BE(generation, 5 + 2 * ID_BYTES)
   secret.copy(bytes, 9 + 2 * ID_BYTES)
   mac(key, bytes.subarray(0, SIGNED_BYTES)).copy(bytes, SIGNED_BYTES)
   return { token: PREFIX + bytes.toString('base64url'), hash: tokenHash(bytes), secret }
@@ -115,7 +138,8 @@ export function readRefreshToken (keys: RefreshMacKeys, token: string): Presente
     sessionId: bytes.subarray(5 + ID_BYTES, 5 + 2 * ID_BYTES).toString('base64url'),
     generation: bytes.readUInt32BE(5 + 2 * ID_BYTES),
     hash: tokenHash(bytes),
-    boxKey: boxKeyDigest(bytes)
+    boxKey: boxKeyDigest(bytes),
+    idBytes: bytes.subarray(5, 5 + 2 * ID_BYTES)
   }
 }
 

@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { RateLimitedError, RefreshInvalidError, RefreshReusedError, SessionNotFoundError } from '../errors.js'
 import type { AuthStore, CounterState, RotateRefreshTokenInput, SessionEndReason, SessionRecord } from '../store/types.js'
 import {
-  mintRefreshToken, newId, openSuccessor, readRefreshToken, sealSuccessor, type RefreshMacKeys
+  mintRefreshToken, mintSuccessor, newId, openSuccessor, readRefreshToken, sealSuccessor, type RefreshMacKeys
 } from './refresh-tokens.js'
 import { classifyGraceReplay, type ClientSeen, type ReplayClass } from './replay-classes.js'
 
@@ -98,7 +98,7 @@ export async function rotateSession (
   const token = readRefreshToken(deps.keys, presented)
   if (token === null) throw new RefreshInvalidError()
   const { userId, sessionId, generation } = token
-  const successor = mintRefreshToken(deps.keys, { userId, sessionId, generation: generation + 1 })
+  const successor = mintSuccessor(deps.keys, token, generation + 1)
   const now = deps.now()
   const userAgent = client.userAgent.slice(0, USER_AGENT_MAX_LENGTH)
   const result = await deps.store.rotateRefreshToken({
@@ -121,7 +121,7 @@ export async function rotateSession (
       return { userId, sessionId, refreshToken: successor.token, expiresAt: result.session.expiresAt, outcome: 'rotated', counted }
     case 'grace': {
       // The same successor again: same ids, generation and secret give the same token.
-      const again = mintRefreshToken(deps.keys, { userId, sessionId, generation: result.generation }, openSuccessor(result.successorBox, token.boxKey))
+      const again = mintSuccessor(deps.keys, token, result.generation, openSuccessor(result.successorBox, token.boxKey))
       // The session's lastUsedAt, ip and userAgent are those of the rotation that spent the token.
       const { lastUsedAt: rotatedAt, ip, userAgent: rotatedBy } = result.session
       const replay = classifyGraceReplay({ rotatedAt, ip, userAgent: rotatedBy }, { at: now, ip: client.ip, userAgent })

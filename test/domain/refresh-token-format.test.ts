@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import {
-  mintRefreshToken, newId, openSuccessor, readRefreshToken, REFRESH_TOKEN_MAX_LENGTH, sealSuccessor, type RefreshMacKeys
+  mintRefreshToken, mintSuccessor, newId, openSuccessor, readRefreshToken, REFRESH_TOKEN_MAX_LENGTH, sealSuccessor, type RefreshMacKeys
 } from '../../src/domain/refresh-tokens.js'
 
 function macKeys (): RefreshMacKeys & { tag: Buffer, key: Buffer } {
@@ -24,6 +24,16 @@ t.test('a minted token reads back its session, generation and hash', async (t) =
   t.match(minted.token, /^rt_[A-Za-z0-9_-]+$/)
   const read = readRefreshToken(keys, minted.token)
   t.same(read && { userId: read.userId, sessionId: read.sessionId, generation: read.generation, hash: read.hash }, { ...session, hash: minted.hash })
+})
+
+t.test('a successor minted from a presented token is the token its ids and generation make', async (t) => {
+  const keys = macKeys()
+  const read = readRefreshToken(keys, mintRefreshToken(keys, session).token)
+  if (read === null) throw new Error('a minted token must read back')
+  const secret = randomBytes(32)
+  const successor = mintSuccessor(keys, read, session.generation + 1, secret)
+  t.same(successor, mintRefreshToken(keys, { ...session, generation: session.generation + 1 }, secret))
+  t.match(readRefreshToken(keys, successor.token), { userId: session.userId, sessionId: session.sessionId, generation: session.generation + 1 })
 })
 
 t.test('tokens carry 256 random bits and are never JWTs', async (t) => {

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { once } from 'node:events'
 import { RevocationFeed, type StalePolicy } from '../../../clients/gateway/index.js'
-import { startFakeFeedServer } from '../../helpers/fake-feed-server.js'
+import { startFakeFeedServer, type FeedConnection } from '../../helpers/fake-feed-server.js'
 
 const until = Math.floor(Date.now() / 1000) + 900
 const STALE_AFTER_MS = 400
@@ -28,12 +28,15 @@ for (const onStale of ['accept', 'reject', undefined] as Array<StalePolicy | und
     t.equal(feed.verdict('live-session'), 'valid')
     t.equal(feed.verdict('ended'), 'revoked')
 
-    // Rotor unreachable: every further connection is refused.
+    // Rotor unreachable: every further connection is refused, until the first one that comes once
+    // `refusing` is off, which is Rotor back. (One loop takes every connection: a connection it
+    // took but did not refuse is the one that comes back, never one left unanswered.)
     let refusing = true
-    const refuse = async (): Promise<void> => {
-      for (let i = 1; refusing; i++) {
-        const connection = await server.connection(i, 60_000).catch(() => null)
-        if (refusing) connection?.response.writeHead(503).end()
+    const refuse = async (): Promise<FeedConnection> => {
+      for (let i = 1; ; i++) {
+        const connection = await server.connection(i, 60_000)
+        if (!refusing) return connection
+        connection.response.writeHead(503).end()
       }
     }
     const refusals = refuse()
@@ -49,14 +52,12 @@ for (const onStale of ['accept', 'reject', undefined] as Array<StalePolicy | und
     t.equal(feed.verdict('ended'), 'revoked', 'a known revocation is refused whatever the policy')
 
     refusing = false
-    const count = server.connections.length
-    const back = await server.connection(count)
+    const back = await refusals
     back.open()
     back.event('ready')
     await once(feed, 'ready')
     t.notOk(feed.stale, 'fresh again once caught up')
     t.equal(feed.verdict('live-session'), 'valid')
     await feed.close()
-    await refusals
   })
 }

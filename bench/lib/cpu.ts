@@ -42,13 +42,14 @@ function readAll (parts: CpuParts): Record<string, number | null> {
   return readings
 }
 
-/** `target`, with the CPU its processes spent in each round kept in `cpuRounds`. */
+/** `target`, with the CPU its processes spent in each measured round (not warm-ups) kept in `cpuRounds`. */
 export function withCpu (target: Target, parts: CpuParts): Target & { cpuRounds: CpuRound[] } {
   const cpuRounds: CpuRound[] = []
   return {
     name: target.name,
     cpuRounds,
-    run: async (seconds, onTick) => {
+    run: async (seconds, onTick, warmup) => {
+      if (warmup === true) return await target.run(seconds, onTick, warmup)
       const before = readAll(parts)
       const result: LoadResult = await target.run(seconds, onTick)
       const after = readAll(parts)

@@ -47,7 +47,7 @@ export const USAGE = `npm run bench -- [options]
                      plus verify-hot and verify-cold for the other three)
   --only <a,b,...>   scenarios to run: ${SCENARIOS.join(', ')}
   --rounds <n>       measured rounds per side (default 3, quick 2)
-  --seconds <s>      seconds per round (default 2.5, quick 1)
+  --seconds <s>      seconds per round (default 2, quick 1)
   --cold-tokens <n>  distinct tokens verify-cold cycles (default 20000: twice the server's cache)
   --scale-large <n>  sessions for the large side of scale (default 1000000, quick 100000)
   --calibrate        each baseline against a second copy of itself (no server needed): ratios ≈ 1
@@ -86,7 +86,7 @@ export function parseOptions (argv: string[]): Options {
   const quick = values.quick === true
   const alg = (values.alg ?? 'EdDSA') as Algorithm
   const rounds = values.rounds === undefined ? (quick ? 2 : 3) : Number(values.rounds)
-  const seconds = values.seconds === undefined ? (quick ? 1 : 2.5) : Number(values.seconds)
+  const seconds = values.seconds === undefined ? (quick ? 1 : 2) : Number(values.seconds)
   if (!(rounds >= 1) || !(seconds > 0)) throw new Error('--rounds and --seconds must be positive')
   return {
     quick,
@@ -96,11 +96,11 @@ export function parseOptions (argv: string[]): Options {
     cpuProf: values['cpu-prof'] === true,
     scenarios,
     plan: { rounds, seconds, warmup: quick ? 0.25 : 1 },
-    otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 2), warmup: 0.5 },
+    otherPlan: { rounds: Math.min(rounds, 2), seconds: Math.min(seconds, 1.5), warmup: 0.5 },
     // A login round answers a few hundred requests, and each round loses its first ~latency (8 in
     // flight on two hashing cores: 100-200 ms) to ramp-up: longer rounds make that a smaller share.
-    // The warm-up is three times as long too: at this rate V8 needs longer to optimise the login path.
-    loginPlan: { rounds, seconds: quick ? seconds : seconds * 1.6, warmup: (quick ? 0.25 : 1) * 3 },
+    // The warm-up is longer too: at this rate V8 needs longer to optimise the login path.
+    loginPlan: { rounds, seconds: quick ? seconds : seconds * 1.6, warmup: quick ? 0.75 : 2 },
     // Two servers, each on its own redis-server: a fourth round and a longer warm-up let both
     // redis-servers settle after the fill (incremental rehashing of a dict that just grew).
     scalePlan: { rounds: quick ? rounds : rounds + 1, seconds, warmup: quick ? 0.25 : 2 },

@@ -45,7 +45,7 @@ export interface ClientCommands {
 }
 
 /** A raw MONITOR connection (ioredis's monitor mode races with replies already on the wire). */
-async function monitor (url: string, onCommand: (command: string, source: string) => void): Promise<Socket> {
+async function monitor (url: string, onCommand: (command: string, source: string, line: string) => void): Promise<Socket> {
   const { hostname, port } = new URL(url)
   const socket = connect(Number(port), hostname)
   let buffered = ''
@@ -60,7 +60,7 @@ async function monitor (url: string, onCommand: (command: string, source: string
         if (line === '+OK') { resolve(); continue }
         // +1700000000.123456 [0 127.0.0.1:51234] "evalsha" "…" …   (source "lua" for script calls)
         const match = /^\+\S+ \[\d+ ([^\]]+)\] "([^"]*)"/.exec(line)
-        if (match !== null) onCommand((match[2] as string).toLowerCase(), match[1] as string)
+        if (match !== null) onCommand((match[2] as string).toLowerCase(), match[1] as string, line)
       }
     })
     socket.write('MONITOR\r\n')
@@ -70,15 +70,19 @@ async function monitor (url: string, onCommand: (command: string, source: string
 
 /**
  * Runs `operations()` (which performs and returns a number of operations) under MONITOR and counts
- * the commands clients sent, leaving out the calls Lua scripts made (source "lua"). Slow: MONITOR
- * costs Redis a lot, so use it on a small sequential sample only.
+ * the commands clients sent, leaving out the calls Lua scripts made (source "lua") and every
+ * command of a connection that makes blocking reads: the server's revocation follower waits for new
+ * revocations on a connection of its own (XREAD BLOCK, renewed each time it times out), whatever
+ * requests come. Slow: MONITOR costs Redis a lot, so use it on a small sequential sample only.
  */
 export async function countClientCommands (url: string, operations: () => Promise<number>): Promise<ClientCommands> {
   let counting = false
   const counts: Record<string, number> = {}
   let total = 0
-  const socket = await monitor(url, (command, source) => {
-    if (!counting || source === 'lua') return
+  const blocking = new Set<string>()
+  const socket = await monitor(url, (command, source, line) => {
+    if (command === 'xread' && /"block"/i.test(line)) blocking.add(source)
+    if (!counting || source === 'lua' || blocking.has(source)) return
     counts[command] = (counts[command] ?? 0) + 1
     total++
   })

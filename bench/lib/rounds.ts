@@ -5,8 +5,8 @@ import { detail, step } from './progress.js'
 
 export interface Target {
   name: string
-  /** One run of `seconds`; onTick reports 2xx answers so far. */
-  run (seconds: number, onTick: (completed: number) => void): Promise<LoadResult>
+  /** One run of `seconds`; onTick reports 2xx answers so far; `warmup` is true for an unrecorded warm-up. */
+  run (seconds: number, onTick: (completed: number) => void, warmup?: boolean): Promise<LoadResult>
 }
 
 export interface Summary {
@@ -51,9 +51,9 @@ export function summarise (rounds: LoadResult[]): Summary {
   }
 }
 
-async function measure (label: string, target: Target, seconds: number): Promise<LoadResult> {
+async function measure (label: string, target: Target, seconds: number, warmup = false): Promise<LoadResult> {
   step(label)
-  return await target.run(seconds, (completed) => { detail(`${completed} ok`) })
+  return await target.run(seconds, (completed) => { detail(`${completed} ok`) }, warmup)
 }
 
 /**
@@ -62,7 +62,7 @@ async function measure (label: string, target: Target, seconds: number): Promise
  */
 export async function interleaveAll (scenario: string, targets: Target[], plan: Plan): Promise<Summary[]> {
   if (plan.warmup > 0) {
-    for (const target of targets) await measure(`${scenario}: warm-up ${target.name}`, target, plan.warmup)
+    for (const target of targets) await measure(`${scenario}: warm-up ${target.name}`, target, plan.warmup, true)
   }
   const results = targets.map((): LoadResult[] => [])
   for (let round = 1; round <= plan.rounds; round++) {
@@ -81,12 +81,18 @@ export async function interleave (scenario: string, subject: Target, baseline: T
   return { subject: subjectSummary, baseline: baselineSummary }
 }
 
-/** Largest share by which one round's ratio (subject ÷ baseline of `pick`, round by round) strays from their median. */
+/**
+ * Largest share by which one round's ratio (subject ÷ baseline of `pick`, round by round) strays
+ * from their median; NaN (unknown: a row says "noisy") with fewer than two rounds.
+ */
 export function roundSpread (subject: Summary, baseline: Summary, pick: (round: LoadResult) => number = (round) => round.rps): number {
-  const ratios = subject.rounds.map((round, index) => {
-    const other = baseline.rounds[index]
-    return other === undefined ? NaN : pick(round) / pick(other)
-  })
+  return ratioSpread(subject.rounds.map(pick), baseline.rounds.map(pick))
+}
+
+/** The same for two series of per-round figures, paired by index. */
+export function ratioSpread (subject: number[], baseline: number[]): number {
+  if (subject.length < 2) return NaN
+  const ratios = subject.map((value, index) => value / (baseline[index] ?? NaN))
   const middle = median(ratios)
   if (Number.isNaN(middle) || middle === 0) return NaN
   return Math.max(...ratios.map((ratio) => Number.isNaN(ratio) ? Infinity : Math.abs(ratio / middle - 1)))

@@ -28,4 +28,6 @@ process.on('message', (message: { check?: unknown }) => {
   app.accessTokens.setSessionRevocationCheck(check)
   process.send?.({ check: message.check })
 })
+// SIGTERM ends it through exit, so `--cpu-prof` (bench/lib/processes.ts) gets its profile written.
+process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })
 await app.listen({ port: config.port, host: config.host })

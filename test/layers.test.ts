@@ -68,7 +68,9 @@ const BENCH_ENTRY_POINTS = [
   // The redis1+sign baseline (issue 18) signs with the server's signer and keys, through its schemas.
   'src/domain/access-tokens.js', 'src/domain/keys.js', 'src/schemas/common.js',
   // The revocation-check-cost baseline builds the server's own app and replaces only that check.
-  'src/app.js', 'src/config.js'
+  'src/app.js', 'src/config.js',
+  // The argon2 baseline's threads take the server's hashing threads' priority.
+  'src/runtime/password-threads.js'
 ]
 
 t.test('bench/ imports nothing from test/, and the server only through its entry points', async (t) => {

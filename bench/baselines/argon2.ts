@@ -1,21 +1,30 @@
 // Baseline "argon2": the raw argon2id verify rate at the server's parameters (imported from the
 // server's password module): one thread per core (BENCH_THREADS), each verifying back to back with
-// verifySync, the way the server's hashing threads run them (src/runtime/password-worker.ts) but
-// with nothing else to do and no lowered priority. One process serves every round of a run, so its
+// verifySync, the way the server's hashing threads run them (src/runtime/password-worker.ts): at
+// their lowered priority too, so that whatever else runs on the machine takes CPU from both sides
+// alike (on an idle machine the priority changes nothing), but with nothing else to do. One process serves every round of a run, so its
 // threads and their memory are as warm in round one as the server's: given { seconds } over its IPC
 // channel it answers { rate, p50, p99, count, seconds } (rate per second, latencies of one
 // verification in ms). Without an IPC channel it runs once for BENCH_SECONDS and prints that.
-import { availableParallelism } from 'node:os'
+import { readlinkSync } from 'node:fs'
+import { availableParallelism, setPriority } from 'node:os'
 import { createHistogram } from 'node:perf_hooks'
 import { isMainThread, parentPort, Worker } from 'node:worker_threads'
 import { hashSync, verifySync } from '@node-rs/argon2'
 import { ARGON2_OPTIONS } from '../../src/domain/passwords.js'
+import { PASSWORD_THREAD_NICENESS } from '../../src/runtime/password-threads.js'
 
 const password = 'correct horse battery staple'
 
 interface Counted { count: number, micros: number[] }
 
 if (!isMainThread) {
+  // As password-worker.ts does: Linux keeps a nice value per thread, named by /proc/thread-self.
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), PASSWORD_THREAD_NICENESS)
+  } catch {
+    // Not Linux: both sides keep the process's priority.
+  }
   const passwordHash = hashSync(password, ARGON2_OPTIONS)
   parentPort?.on('message', ({ deadline }: { deadline: bigint }) => {
     const counted: Counted = { count: 0, micros: [] }

@@ -179,7 +179,15 @@ t.test('stream: many readers on one instance cost one store reader (Redis)', asy
   // One revocation in force, so a catch-up ends with its first page (an empty page that moved the
   // cursor asks for another: the store may have stopped scanning a long run of lapsed entries).
   await endedSession(server.app)
-  const beforeOpening = await calls()
+  // Count from a quiet moment: the follower reads that revocation and goes back to its blocking
+  // wait on its own schedule, and those reads are not the readers'. Quiet: no call for 100 ms.
+  let beforeOpening = await calls()
+  for (let settled = false; !settled;) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const now = await calls()
+    settled = now.scripts === beforeOpening.scripts && now.xread === beforeOpening.xread
+    beforeOpening = now
+  }
   const readers = await Promise.all(Array.from({ length: READERS }, async () => await openSse(`${server.url}/auth/revocations`, feedAuth)))
   t.teardown(() => { for (const reader of readers) reader.close() })
   await Promise.all(readers.map(async (reader) => await reader.waitFor((event) => event.event === 'ready')))

@@ -1,12 +1,11 @@
 // verify-hot (one token repeated, against bare+headers, with bare beside it as information, and for
-// the full algorithm the revocation check's cost: the same server's app without the check, and a
-// server holding 1 revocation against 10,000) and verify-cold (20,000 distinct live tokens cycled,
-// against fjwt), both GET /api/me.
+// the full algorithm the revocation check's cost: one process of the server's app whose check is
+// switched between on, off, and reading a set of one revocation instead of 10,000) and verify-cold
+// (20,000 distinct live tokens cycled, against fjwt), both GET /api/me.
 import { cpuNote, withCpu } from '../lib/cpu.js'
 import { addRow } from '../lib/report.js'
-import { interleave, interleaveAll, type Plan, type Summary } from '../lib/rounds.js'
 import type { NodeChild } from '../lib/children.js'
-import type { Target } from '../lib/rounds.js'
+import { interleave, interleaveAll, type Plan, type Summary, type Target } from '../lib/rounds.js'
 import { verifyCold, verifyHot } from '../lib/targets.js'
 
 interface Process { url: string, pid?: number }

@@ -195,8 +195,18 @@ export class RevocationFeed extends EventEmitter<RevocationFeedEvents> {
     this.live = false
     // A silent connection stopped telling us anything at its last byte, not when we noticed.
     this.disconnectedSince = silent ? this.lastByteAt : this.now()
+    this.armStaleTimer()
+  }
+
+  private armStaleTimer (): void {
     const wait = this.options.staleAfterMs - (this.now() - this.disconnectedSince)
-    this.staleTimer = setTimeout(() => { if (this.stale && !this.closed) this.emit('stale') }, Math.max(0, wait)).unref()
+    // Node's timers count from the event loop's cached time, so one may fire a millisecond before
+    // `now()` says staleAfterMs has passed: still disconnected then, it waits out the rest.
+    this.staleTimer = setTimeout(() => {
+      if (this.closed || this.live) return
+      if (this.stale) this.emit('stale')
+      else this.armStaleTimer()
+    }, Math.max(1, wait)).unref()
   }
 
   private armSilenceTimer (connection: AbortController): void {

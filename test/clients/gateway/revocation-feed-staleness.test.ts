@@ -61,3 +61,25 @@ for (const onStale of ['accept', 'reject', undefined] as Array<StalePolicy | und
     await feed.close()
   })
 }
+
+// Node's timers count from the event loop's cached time and may fire a millisecond before Date.now()
+// says they are due (the CI failure this reproduces: no `stale` event, ever). A clock slower than the
+// timers makes that early firing certain: the event must still come, once the clock says so.
+t.test('stale comes even when the timer fires before the clock says staleAfterMs has passed', async (t) => {
+  const server = await startFakeFeedServer(t)
+  const start = Date.now()
+  const slowClock = (): number => start + Math.floor((Date.now() - start) * 0.75)
+  const feed = new RevocationFeed({ url: server.url, token: 'feed-token-feed-token-feed-token-0004', now: slowClock, staleAfterMs: STALE_AFTER_MS, reconnectInitialMs: 20, reconnectMaxMs: 50 })
+  t.teardown(async () => { await feed.close() })
+  const first = await server.connection(0)
+  first.open()
+  first.event('ready')
+  await feed.ready
+  const disconnectedAt = slowClock()
+  first.destroy()
+  const stale = once(feed, 'stale').then(() => 'stale')
+  const gaveUp = new Promise((resolve) => { setTimeout(resolve, 10_000, 'no stale event within 10 s').unref() })
+  t.equal(await Promise.race([stale, gaveUp]), 'stale')
+  t.ok(slowClock() - disconnectedAt >= STALE_AFTER_MS, 'not before the clock says staleAfterMs has passed')
+  t.ok(feed.stale)
+})

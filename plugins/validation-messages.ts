@@ -1,8 +1,9 @@
 // Messages for requests that fail their route's schema (FST_ERR_VALIDATION, code unchanged), worded
 // to say what to send instead: an unknown or missing property is named along with the ones the
-// body may hold, a username or password out of bounds gets the limits the domain enforces (the
-// schema's own bounds are looser, since NFKC and width mapping change a string's length), and a
-// header failing its pattern gets its schema's description of the allowed values.
+// body may hold (for a missing one, the body schema's own description when it has one), a username
+// or password out of bounds gets the limits the domain enforces (the schema's own bounds are
+// looser, since NFKC and width mapping change a string's length), and a header failing its
+// pattern gets its schema's description of the allowed values.
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { passwordLengthRule } from '../src/domain/passwords.js'
 import { USERNAME_LENGTH_RULE } from '../src/domain/usernames.js'
@@ -71,7 +72,10 @@ function messageFor (error: SchemaError, context: string, schema: unknown, data:
       // username, when the property to fix is the misspelt one.
       const unknown = undeclaredKey(data, error.instancePath, parent)
       if (unknown !== undefined) return `unknown property ${quoted(unknown)}: ${where} may hold only ${listed(allowed)}`
-      return `missing property ${quoted(error.params.missingProperty)}: ${where} must hold ${listed(parent?.required ?? [])}`
+      // A union's description says what each of its branches is for (the refresh routes: a body
+      // {refreshToken}, or none at all), which the failing branch's list of properties does not.
+      const rule = (schema as SchemaNode | undefined)?.description ?? `${where} must hold ${listed(parent?.required ?? [])}`
+      return `missing property ${quoted(error.params.missingProperty)}: ${rule}`
     }
     case 'minLength':
     case 'maxLength':

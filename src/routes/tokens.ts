@@ -6,8 +6,13 @@ import { RefreshInvalidError, RefreshMissingError, RefreshReusedError } from '..
 import { DEFAULT_SCOPE, endSession, endSessionByRefreshToken, rotateSession, type RotationError } from '../domain/sessions.js'
 import { ErrorSchema, RefreshBodySchema, TokenResponseSchema, TokenTransportHeaders } from '../schemas/common.js'
 
-// Cookie clients send no body at all; body clients send {refreshToken}.
-const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()])
+// Cookie clients send no body at all; body clients send {refreshToken}. The description is also the
+// message for a body missing refreshToken (plugins/validation-messages.ts): a cookie client sending
+// {} is refused before its cookie is read, and has to be told to drop the body.
+const OptionalRefreshBody = Type.Union([RefreshBodySchema, Type.Null()], {
+  description: 'with the body transport (X-Token-Transport: body) the body must hold refreshToken; ' +
+    'with the cookie transport send no body at all, not even {}, and the refresh cookie with an X-Requested-With header'
+})
 
 /** The client presenting a refresh token, as its session records it. */
 function client (request: FastifyRequest): { ip: string, userAgent: string } {

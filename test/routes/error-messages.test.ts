@@ -30,6 +30,25 @@ t.test('a missing refresh token says where one may come from', async (t) => {
   t.match(res.json().message, /X-Token-Transport: body/)
 })
 
+// A cookie client that sends {} is refused by the body schema before its cookie is read: the
+// message says that the cookie transport takes no body at all, and following it works.
+t.test('a cookie refresh with a {} body is told to send no body', async (t) => {
+  await register(app, 'cookie-with-body', 'correct horse battery')
+  const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'cookie-with-body', password: 'correct horse battery' } })
+  const cookie = String(login.headers['set-cookie']).split(';')[0] ?? ''
+  const headers = { cookie, 'x-requested-with': 'fetch' }
+  for (const url of ['/auth/refresh', '/auth/logout']) {
+    const refused = await app.inject({ method: 'POST', url, headers, payload: {} })
+    t.equal(refused.statusCode, 400, url)
+    t.equal(refused.json().code, 'FST_ERR_VALIDATION', `${url}: the code is unchanged`)
+    t.match(refused.json().message, /^missing property "refreshToken": /, `${url}: names the property`)
+    t.match(refused.json().message, /body transport \(X-Token-Transport: body\)[^;]* refreshToken/, `${url}: the body transport needs refreshToken`)
+    t.match(refused.json().message, /cookie transport[^;]* no body at all/, `${url}: the cookie transport sends no body`)
+  }
+  const refreshed = await app.inject({ method: 'POST', url: '/auth/refresh', headers })
+  t.equal(refreshed.statusCode, 200, 'the same request without a body refreshes')
+})
+
 // Issue 16: the limits a message states are the ones enforced. The numbers are read from the
 // message and then tried at each edge, so a message and a rule that drift apart fail here.
 function statedLimits (message: string): [number, number] {

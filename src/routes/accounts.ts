@@ -27,7 +27,15 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/auth/login', {
     schema: { body: CredentialsSchema, headers: TokenTransportHeaders, response: { 200: TokenResponseSchema, '4xx': ErrorSchema, 503: ErrorSchema } },
     config: { perIpLimit: 'in-route' },
-    errorHandler: fastify.perIpLimit.errorHandler
+    errorHandler: async (error, request, reply) => {
+      // A login refused before the handler reached the count (its body or its username) is counted
+      // here, and past the limit its answer becomes a 429: a throttled login like any other
+      // (docs/metrics.md, docs/audit-events.md).
+      return await fastify.perIpLimit.errorHandler(error, request, reply).catch((answer: unknown) => {
+        if (answer !== error && answer instanceof RateLimitedError) fastify.audit.loginThrottled(request)
+        throw answer
+      })
+    }
   }, async (request, reply) => {
     const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? '', deviceCookies: request.presentedDeviceCookies() }
     let loggedIn

@@ -32,6 +32,8 @@ export interface RedisCluster {
   replicas (): Promise<ClusterAddress[]>
   /** SIGKILLs one node (no AOF flush, no goodbye to its peers) and waits for it to exit. */
   killNode (port: number): Promise<void>
+  /** Starts a killed node again on its ports and folder (its nodes.conf and AOF) and waits for PING. */
+  restartNode (port: number): Promise<void>
   /** Resolves when every live node reports cluster_state:ok with all 16384 slots served by live masters. */
   waitUntilHealthy (timeoutMs?: number): Promise<void>
   /** Runs one command on one node (not through a cluster client): CLUSTER KEYSLOT, WAIT, INFO… */
@@ -42,6 +44,7 @@ export interface RedisCluster {
 
 interface NodeProcess {
   port: number
+  busPort: number
   dir: string
   child: ChildProcess
 }
@@ -237,6 +240,15 @@ export async function startRedisCluster (): Promise<RedisCluster> {
       await exited(node.child)
       progress(`killed node ${port} (SIGKILL)`)
     },
+    async restartNode (port) {
+      const node = processes.find((candidate) => candidate.port === port)
+      if (node === undefined) throw new Error(`no cluster node on port ${port}`)
+      if (node.child.exitCode === null && node.child.signalCode === null) throw new Error(`node ${port} is still running`)
+      node.child = launch(node.port, node.busPort, node.dir)
+      track(node)
+      await waitForPing(node.port, node.child)
+      progress(`restarted node ${port}`)
+    },
     async waitUntilHealthy (timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       let last = ''
@@ -293,7 +305,7 @@ export async function startRedisCluster (): Promise<RedisCluster> {
     for (let index = 0; index < total; index++) {
       const { port, busPort } = await freeNodePorts(taken)
       const dir = await mkdtemp(join(tmpdir(), `rotor-cluster-${port}-`))
-      const node = { port, dir, child: launch(port, busPort, dir) }
+      const node = { port, busPort, dir, child: launch(port, busPort, dir) }
       processes.push(node)
       track(node)
     }

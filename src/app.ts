@@ -2,6 +2,7 @@
 // registered here, in dependency order, so the whole graph reads in one screen.
 import type { Server } from 'node:http'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type RouteOptions } from 'fastify'
+import type { DestinationStream } from 'pino'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { AuthStore } from './store/types.js'
@@ -41,7 +42,7 @@ export interface BuildOptions {
   /** Use this store instead of the one the configuration names (tests share one across apps). */
   store?: AuthStore
   /** Where logs go (tests capture them); defaults to stdout at LOG_LEVEL. */
-  logStream?: NodeJS.WritableStream
+  logStream?: DestinationStream
   /** The clock for every decision, in ms since the epoch (tests move it). */
   now?: () => number
   /** Called for every route as it registers (tests list the routes the app serves). */

@@ -3,12 +3,14 @@
 // one server: a token rotated by one is spent for all. SIGTERM/SIGINT reach every worker, which drains
 // its in-flight requests (src/server.ts) before exiting; a worker that dies otherwise is replaced.
 // SIGHUP reaches every worker too, each of which reloads its keys; the primary itself holds none.
+// The SIGHUP of the terminal it runs in closing stops the cluster as SIGTERM does.
 // With METRICS_PORT the primary serves the sum of its workers' metrics (src/metrics/cluster-metrics.ts).
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { serveClusterMetrics } from './metrics/cluster-metrics.js'
+import { watchTerminal } from './terminal.js'
 
 const RESTART_DELAY_MS = 1000
 
@@ -65,10 +67,21 @@ if (cluster.isPrimary) {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
     })
   }
-  // Without a handler SIGHUP would end the primary, and with it every worker.
+  // Without a handler SIGHUP would end the primary, and with it every worker. The SIGHUP of the
+  // terminal closing stops the cluster instead: the workers share the terminal, so the SIGHUP passed
+  // on to them stops each as SIGTERM would (src/server.ts), and the primary starts no other. SIGTERM
+  // is not sent: a worker the shell also signalled would take it as a second signal and not drain.
+  const terminal = watchTerminal()
   process.on('SIGHUP', () => {
     const workers = Object.values(cluster.workers ?? {})
-    console.error(`rotor: SIGHUP: ${workers.length} workers reload their keys`)
+    if (terminal.hungUp()) {
+      if (stopping) return
+      stopping = true
+      console.error(`rotor: SIGHUP: the terminal hung up; draining ${workers.length} workers`)
+      if (workers.length === 0) process.exit(0)
+    } else {
+      console.error(`rotor: SIGHUP: ${workers.length} workers reload their keys`)
+    }
     for (const worker of workers) worker?.process.kill('SIGHUP')
   })
 }

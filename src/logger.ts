@@ -2,7 +2,7 @@
 // header reaches a log line at any level (docs/http-api.md, LOG_LEVEL). Fastify's request serializer logs
 // no headers or bodies; the redaction is the second line of defence if someone logs them anyway.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
-import pino, { type LoggerOptions } from 'pino'
+import pino, { type DestinationStream, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
 export const REDACTED_PATHS = [
@@ -59,12 +59,36 @@ export function logFormat ({ isTTY, production }: { isTTY: boolean | undefined, 
   return isTTY === true && !production ? 'pretty' : 'json'
 }
 
+// A log written to a terminal that hung up, or to a pipe whose reader is gone, has nowhere to go.
+const LOST_DESTINATION_CODES = new Set(['EIO', 'EPIPE'])
+
+/**
+ * stdout when it is a terminal, written synchronously: a terminal that hangs up then fails the write
+ * in the logging call, never in pino's flush at exit, where sonic-boom retries a failed write every
+ * 100 ms for ever and the process never ends. Once a write fails with EIO (the terminal hung up) or
+ * EPIPE, lines are dropped: losing the log must neither crash the server nor stop it serving.
+ * Any other write error is thrown, as pino's own destination does.
+ */
+export function terminalDestination (fd = 1): ReturnType<typeof pino.destination> {
+  const destination = pino.destination({ dest: fd, sync: true })
+  destination.on('error', (error: NodeJS.ErrnoException) => {
+    if (!LOST_DESTINATION_CODES.has(error.code ?? '')) throw error
+    // What pino does for EPIPE on its own destination, for both codes and before any line is kept.
+    destination.write = () => true
+    destination.flush = (callback?: (error?: Error) => void) => { callback?.() }
+    destination.flushSync = () => {}
+    destination.end = () => {}
+    destination.destroy = () => {}
+  })
+  return destination
+}
+
 /**
  * pino-pretty as a stream in this thread, loaded only when chosen (production never loads it). It
  * formats lines pino has already redacted, so no secret reaches it. Written synchronously, like
  * pino's own stdout, so a line logged just before `process.exit` is not lost.
  */
-export async function prettyLogStream (destination?: NodeJS.WritableStream): Promise<NodeJS.WritableStream> {
+export async function prettyLogStream (destination?: DestinationStream): Promise<NodeJS.WritableStream> {
   const { default: pretty } = await import('pino-pretty')
   return pretty({ destination: destination ?? 1, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
 }
@@ -86,7 +110,7 @@ export interface FastifyLogging {
  * server leaves out"). Every other line, request id included, is written as before; what is lost
  * is Fastify's "request errored" line for a response stream that fails after the handler answered.
  */
-export function fastifyLogging (config: Config, stream?: NodeJS.WritableStream): FastifyLogging {
+export function fastifyLogging (config: Config, stream?: DestinationStream): FastifyLogging {
   const options = loggerOptions(config)
   const childLoggerFactory = lazyRequestLogger as unknown as FastifyServerOptions['childLoggerFactory']
   const level = config.logLevel === 'silent' ? Infinity : pino.levels.values[config.logLevel] ?? 0

@@ -1,10 +1,12 @@
 // Entry point: parse the configuration, build the app, listen, and shut down gracefully. SIGTERM or
 // SIGINT stop accepting connections, let in-flight requests finish, then close the store; SIGHUP
-// reloads the access-token keys.
+// reloads the access-token keys, unless it comes from the server's terminal closing, which stops the
+// server as SIGTERM does.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { logFormat, prettyLogStream } from './logger.js'
+import { logFormat, prettyLogStream, terminalDestination } from './logger.js'
+import { watchTerminal } from './terminal.js'
 import { MetricsListenError } from '../plugins/metrics.js'
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
@@ -32,26 +34,42 @@ export async function startServer (config: Config): Promise<void> {
   // SIGHUP re-reads JWT_KEYS_DIR (add the next key, or remove a retired one) without a restart or a
   // dropped request. Its default action ends the process, so it is caught before the app is built; one
   // that arrives while building is answered once the app exists (its keys may predate the new file).
+  // A terminal that closes sends SIGHUP too (`npm start`, then the window is closed): the server
+  // it started must not stay behind holding its port, so that one shuts down as on SIGTERM.
+  const terminal = watchTerminal()
   let app: Awaited<ReturnType<typeof buildApp>> | undefined
   let reloadPending = false
+  // Until the server listens there is nothing to drain.
+  let stopOnHangup = (): void => { process.exit(0) }
   process.on('SIGHUP', () => {
-    if (app === undefined) reloadPending = true
-    else void app.reloadKeys()
+    if (terminal.hungUp()) {
+      stopOnHangup()
+    } else if (app === undefined) {
+      reloadPending = true
+    } else {
+      void app.reloadKeys()
+    }
   })
   const pretty = logFormat({ isTTY: process.stdout.isTTY, production: config.production }) === 'pretty'
+  // A pipe or a file keeps pino's own destination; a terminal gets one that survives its hang-up.
+  const terminalLog = process.stdout.isTTY ? terminalDestination() : undefined
   try {
-    app = await buildApp(config, { logStream: pretty ? await prettyLogStream() : undefined })
+    app = await buildApp(config, { logStream: pretty ? await prettyLogStream(terminalLog) : terminalLog })
   } catch (error) {
     exitOnConfigError(error)
   }
   const built = app
   if (reloadPending) void built.reloadKeys()
-  // close-with-grace would treat SIGHUP as a shutdown signal too: it is skipped.
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+  // close-with-grace would treat every SIGHUP as a shutdown signal: the handler above decides.
+  let shuttingDown = false
+  const grace = closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip: ['SIGHUP'] }, async ({ signal, err, manual }) => {
+    shuttingDown = true
     if (err !== undefined) built.log.error({ err }, 'shutting down after an uncaught error')
+    else if (manual === true) built.log.info({ signal: 'SIGHUP' }, 'shutting down: the terminal hung up; draining requests')
     else built.log.info({ signal }, 'shutting down: draining requests')
     await built.close()
   })
+  stopOnHangup = () => { if (!shuttingDown) grace.close() }
   try {
     await built.listen({ port: config.port, host: config.host })
   } catch (error) {

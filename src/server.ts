@@ -2,6 +2,8 @@
 // SIGINT stop accepting connections, let in-flight requests finish, then close the store; SIGHUP
 // reloads the access-token keys, unless it comes from the server's terminal closing, which stops the
 // server as SIGTERM does.
+// First, before the other modules load: holds the shape of Node's tick objects (see the file).
+import './runtime/tick-shape.js'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'

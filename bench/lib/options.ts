@@ -25,6 +25,8 @@ export interface Options {
   loginPlan: Plan
   /** Plan for scale (one more round, longer warm-up). */
   scalePlan: Plan
+  /** Starts of both scale servers the scale rounds are split over (quick: one). */
+  scaleStarts: number
   coldTokens: number
   refreshSessions: number
   memorySessions: number
@@ -42,14 +44,15 @@ export interface Options {
 }
 
 export const USAGE = `npm run bench -- [options]
-  --quick            EdDSA only, 2 rounds of 1 s, memory over 25k sessions, scale 1k vs 100k (about a minute)
+  --quick            EdDSA only, 2 rounds of 0.6 s, memory over 10k sessions, scale 1k vs 50k on one
+                     start (under a minute: a smoke test of every row, not a verdict)
   --alg <alg>        run every scenario for one of ${ALGORITHMS.join(', ')} (default: EdDSA in full,
                      plus verify-hot and verify-cold for the other three)
   --only <a,b,...>   scenarios to run: ${SCENARIOS.join(', ')}
   --rounds <n>       measured rounds per side (default 3, quick 2)
-  --seconds <s>      seconds per round (default 2, quick 1)
+  --seconds <s>      seconds per round (default 2, quick 0.6)
   --cold-tokens <n>  distinct tokens verify-cold cycles (default 20000: twice the server's cache)
-  --scale-large <n>  sessions for the large side of scale (default 1000000, quick 100000)
+  --scale-large <n>  sessions for the large side of scale (default 1000000, quick 50000)
   --calibrate        each baseline against a second copy of itself (no server needed): ratios ≈ 1
   --cpu-prof         run the servers under node --cpu-prof (bench/profiles/) and print where their
                      time went; use with --only, one scenario at a time
@@ -86,7 +89,7 @@ export function parseOptions (argv: string[]): Options {
   const quick = values.quick === true
   const alg = (values.alg ?? 'EdDSA') as Algorithm
   const rounds = values.rounds === undefined ? (quick ? 2 : 3) : Number(values.rounds)
-  const seconds = values.seconds === undefined ? (quick ? 1 : 2) : Number(values.seconds)
+  const seconds = values.seconds === undefined ? (quick ? 0.6 : 2) : Number(values.seconds)
   if (!(rounds >= 1) || !(seconds > 0)) throw new Error('--rounds and --seconds must be positive')
   return {
     quick,
@@ -100,19 +103,20 @@ export function parseOptions (argv: string[]): Options {
     // A login round answers a few hundred requests, and each round loses its first ~latency (8 in
     // flight on two hashing cores: 100-200 ms) to ramp-up: longer rounds make that a smaller share.
     // The warm-up is longer too: at this rate V8 needs longer to optimise the login path.
-    loginPlan: { rounds, seconds: quick ? seconds : seconds * 1.6, warmup: quick ? 0.75 : 2 },
+    loginPlan: { rounds, seconds: quick ? Math.max(seconds, 0.8) : seconds * 1.6, warmup: quick ? 0.5 : 2 },
     // Two servers, each on its own redis-server: a fourth round and a longer warm-up let both
     // redis-servers settle after the fill (incremental rehashing of a dict that just grew).
     scalePlan: { rounds: quick ? rounds : rounds + 1, seconds, warmup: quick ? 0.25 : 2 },
+    scaleStarts: quick ? 1 : 2,
     // Twice the server's default verified-token cache (src/domain/verified-token-cache.ts), so cycling
     // them misses it every time: verify-cold measures verification from scratch.
     coldTokens: values['cold-tokens'] === undefined ? 20_000 : Number(values['cold-tokens']),
     refreshSessions: 50,
     // Quick measures memory over fewer sessions (bytes per session hardly move past a few thousand)
     // and scale at 100k: a smoke test of the path, not the target's figure.
-    memorySessions: quick ? 25_000 : 100_000,
+    memorySessions: quick ? 10_000 : 100_000,
     scaleSmall: 1_000,
-    scaleLarge: values['scale-large'] === undefined ? (quick ? 100_000 : 1_000_000) : Number(values['scale-large']),
+    scaleLarge: values['scale-large'] === undefined ? (quick ? 50_000 : 1_000_000) : Number(values['scale-large']),
     verifyConnections: 16,
     loginConnections: 8,
     revocationsInForce: 10_000,

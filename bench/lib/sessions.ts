@@ -68,7 +68,12 @@ export async function storeRevocations (redisUrl: string, count: number, userOfL
 
 /** The `sub` claim of an access token (read, not verified: the bench made or received it). */
 export function subjectOf (token: string): string {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub?: unknown }
-  if (typeof payload.sub !== 'string') throw new Error('an access token without sub')
-  return payload.sub
+  return sessionOf(token).userId
+}
+
+/** The user and session an access token names (its sub and sid). */
+export function sessionOf (token: string): { userId: string, sessionId: string } {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub?: unknown, sid?: unknown }
+  if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('an access token without sub or sid')
+  return { userId: payload.sub, sessionId: payload.sid }
 }

@@ -95,13 +95,13 @@ async function side (name: string, keys: BenchKeys, options: Options): Promise<S
 }
 
 /**
- * The scale rounds, half of them on a second start of both servers (same redis-servers, same keys:
- * the held sessions go on). A server process settles in one of two steady states at start
+ * The scale rounds, by default half of them on a second start of both servers (same redis-servers,
+ * same keys: the held sessions go on). A server process settles in one of two steady states at start
  * (bench/README.md), so with one start per side the ratio was that draw's as much as the keyspace's;
- * two starts each halve its weight.
+ * two starts each halve its weight. --quick, a smoke test, makes one.
  */
-async function measureOnTwoStarts (alg: Algorithm, keys: BenchKeys, large: Side, small: Side, plan: Plan): Promise<{ subject: Summary, baseline: Summary }> {
-  const halves = plan.rounds >= 2 ? [Math.ceil(plan.rounds / 2), Math.floor(plan.rounds / 2)] : [plan.rounds]
+async function measureOnStarts (alg: Algorithm, keys: BenchKeys, large: Side, small: Side, plan: Plan, starts: number): Promise<{ subject: Summary, baseline: Summary }> {
+  const halves = plan.rounds >= 2 && starts >= 2 ? [Math.ceil(plan.rounds / 2), Math.floor(plan.rounds / 2)] : [plan.rounds]
   const subject: LoadResult[] = []
   const baseline: LoadResult[] = []
   for (const [index, rounds] of halves.entries()) {
@@ -185,7 +185,7 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
       throw new Error('a copied session does not read back through the store')
     }
     const liveLarge = await keyCount(largeRedis)
-    const measured = await measureOnTwoStarts(alg, keys, large, small, plan)
+    const measured = await measureOnStarts(alg, keys, large, small, plan, options.scaleStarts)
     const ratio = measured.subject.rps / measured.baseline.rps
     addRow({
       scenario: 'scale',
@@ -200,7 +200,7 @@ export async function runMemoryAndScale ({ alg, keys, options, plan }: { alg: Al
       notes: [
         `refresh with ${count(options.scaleLarge)} live sessions (${liveLarge.toLocaleString('en-US')} keys in that Redis) against ${count(options.scaleSmall)}; ` +
         `${written.toLocaleString('en-US')} written through the store, ${copies.toLocaleString('en-US')} copies of them (DUMP/RESTORE under fresh ids, own index entry each); ` +
-        'half the rounds on a second start of both servers'
+        (options.scaleStarts >= 2 ? 'half the rounds on a second start of both servers' : 'one start of each server')
       ],
       rounds: measured
     })

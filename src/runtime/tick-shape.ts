@@ -5,7 +5,9 @@
 // next tick builds new ones, and the literal's feedback in nextTick turns megamorphic for the rest
 // of the process. Every nextTick then defines its properties through the runtime
 // (`Runtime_DefineKeyedOwnPropertyInLiteral`), a few microseconds more per request at random starts.
-// One object of the same shape, held for the process's life, keeps those maps alive.
+// One object of the same shape, held for the process's life, keeps those maps alive. It acts from
+// the first import on: a preload (node --import / --require) that queues ticks and collects before
+// src/server.ts runs can leave the literal megamorphic already, as tap's coverage preload does.
 import { AsyncResource } from 'node:async_hooks'
 
 function tickShaped (): object | undefined {

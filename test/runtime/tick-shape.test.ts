@@ -33,7 +33,10 @@ async function literalFeedback (hold: boolean): Promise<string[]> {
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const file = join(dir, 'stdout')
   const stdout = await open(file, 'w')
-  const child = spawn(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--input-type=module', '-e', CHILD], {
+  // Through env(1) without NODE_OPTIONS: tap's coverage puts its own preload into every child's
+  // NODE_OPTIONS, and that preload's ticks and collections turn the literal megamorphic before any
+  // module of ours runs (with it, both cases read megamorphic and the first fails).
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--allow-natives-syntax', '--expose-gc', '--input-type=module', '-e', CHILD], {
     env: { PATH: process.env.PATH ?? '', HOLD: hold ? '1' : '0', TICK_SHAPE_URL: tickShapeUrl },
     stdio: ['ignore', stdout.fd, 'inherit']
   })
